@@ -1,0 +1,83 @@
+//! How each attempt is authenticated, and what happens when the server says no.
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::Error;
+
+/// Which credentials decorated an attempt, so that a rejection invalidates exactly those
+/// (and not a token another caller has already refreshed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CredentialGeneration(pub u64);
+
+/// A vendor's authentication scheme (bearer key, token manager, request signer).
+///
+/// The runtime calls [`Authenticator::authenticate`] on **every attempt**, after the
+/// request is built from its description, so a signature or timestamp is always fresh.
+/// When the server rejects the credentials (HTTP 401, or a vendor code the envelope marks
+/// as [`ApiError::credentials_rejected`](crate::ApiError)), the runtime calls
+/// [`Authenticator::credentials_rejected`]; if that returns `true`, the request is
+/// tried once more with fresh credentials, whatever its idempotency (the server refused
+/// it before doing anything). A second rejection is returned as an error for which
+/// [`Error::is_auth`] is true. Never more than one such retry per call.
+#[async_trait]
+pub trait Authenticator: Send + Sync + fmt::Debug {
+    /// Adds credentials to one attempt (headers, query, signature).
+    async fn authenticate(
+        &self,
+        request: &mut reqwest::Request,
+    ) -> Result<CredentialGeneration, Error>;
+
+    /// The server rejected the credentials of `generation`. Drop them if cached, and say
+    /// whether a retry with new credentials could succeed. A static key cannot get
+    /// better, so the default is `false`.
+    async fn credentials_rejected(&self, generation: CredentialGeneration) -> bool {
+        let _ = generation;
+        false
+    }
+}
+
+/// No authentication (public endpoints, or endpoints that carry their own signature).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+#[async_trait]
+impl Authenticator for NoAuth {
+    async fn authenticate(
+        &self,
+        _request: &mut reqwest::Request,
+    ) -> Result<CredentialGeneration, Error> {
+        Ok(CredentialGeneration::default())
+    }
+}
+
+/// `Authorization: Bearer <key>` with a static key.
+#[derive(Debug, Clone)]
+pub struct BearerAuth {
+    key: crate::Secret,
+}
+
+impl BearerAuth {
+    /// A bearer scheme with this key.
+    pub fn new(key: crate::Secret) -> Self {
+        Self { key }
+    }
+}
+
+#[async_trait]
+impl Authenticator for BearerAuth {
+    async fn authenticate(
+        &self,
+        request: &mut reqwest::Request,
+    ) -> Result<CredentialGeneration, Error> {
+        let value = format!("Bearer {}", self.key.expose());
+        let mut value = http::HeaderValue::from_str(&value)
+            .map_err(|_| Error::config("the API key contains characters not allowed in a header"))?;
+        value.set_sensitive(true);
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, value);
+        Ok(CredentialGeneration::default())
+    }
+}

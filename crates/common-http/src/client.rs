@@ -1,0 +1,271 @@
+//! [`HttpClient`]: one attempt loop for every vendor.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use http::StatusCode;
+use tracing::{Instrument, field};
+
+use crate::auth::{Authenticator, CredentialGeneration};
+use crate::envelope::{Envelope, decode_json};
+use crate::retry::parse_retry_after;
+use crate::{ClientConfig, Error, RequestSpec};
+
+/// A vendor-neutral HTTP client: builds each attempt from a [`RequestSpec`],
+/// authenticates it, applies the timeout, retries what is safe, and decodes envelopes.
+///
+/// Cheap to clone: clones share one connection pool and one authenticator.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    http: reqwest::Client,
+    auth: Arc<dyn Authenticator>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("config", &self.inner.config)
+            .field("auth", &self.inner.auth)
+            .finish()
+    }
+}
+
+/// What one attempt produced, and what the server said about waiting.
+struct Attempt<T> {
+    result: Result<T, Error>,
+    retry_after: Option<Duration>,
+    generation: CredentialGeneration,
+}
+
+impl HttpClient {
+    /// A client with this configuration and authentication scheme.
+    pub fn new(config: ClientConfig, auth: Arc<dyn Authenticator>) -> Result<Self, Error> {
+        let http = match &config.http {
+            Some(client) => client.clone(),
+            None => reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .user_agent(config.user_agent.clone())
+                .build()
+                .map_err(|e| {
+                    Error::config("the HTTP client could not be built").with_source(e)
+                })?,
+        };
+        Ok(Self {
+            inner: Arc::new(Inner { config, http, auth }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The underlying `reqwest::Client` (shared connection pool).
+    pub fn reqwest(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// A client sharing this one's connection pool and settings, with another base URL
+    /// and authentication scheme (for a vendor whose token endpoint is on another host).
+    pub fn sibling(&self, base_url: &str, auth: Arc<dyn Authenticator>) -> Result<Self, Error> {
+        let mut config = self.inner.config.with_base_url(base_url)?;
+        config.http = Some(self.inner.http.clone());
+        Self::new(config, auth)
+    }
+
+    /// Sends the request and decodes the vendor envelope `E` into its payload.
+    pub async fn send_json<E: Envelope>(&self, spec: RequestSpec) -> Result<E::Data, Error> {
+        let limit = self.inner.config.max_response_bytes;
+        self.run(&spec, move |response| async move {
+            let status = response.status();
+            let body = read_body(response, limit).await?;
+            interpret::<E>(status, &body)
+        })
+        .await
+    }
+
+    /// Sends the request and returns the response once its headers arrived with a 2xx
+    /// status, for streaming the body (downloads, event streams). The attempt timeout
+    /// covers only the wait for headers; nothing is retried once a response arrived.
+    pub async fn send_streaming(&self, spec: RequestSpec) -> Result<reqwest::Response, Error> {
+        let limit = self.inner.config.max_response_bytes.min(64 * 1024);
+        self.run(&spec, move |response| async move {
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let body = read_body(response, limit).await.unwrap_or_default();
+            Err(Error::status(status, &body))
+        })
+        .await
+    }
+
+    /// The attempt loop shared by every kind of call.
+    async fn run<T, F, Fut>(&self, spec: &RequestSpec, finish: F) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let config = &self.inner.config;
+        let options = spec.request_options();
+        let policy = options.retry.as_ref().unwrap_or(&config.retry);
+        let timeout = options.timeout.unwrap_or(config.timeout);
+        let idempotent = spec.is_idempotent();
+        let span = tracing::info_span!(
+            "http.request",
+            method = %spec.method(),
+            path = spec.path(),
+            attempt = field::Empty,
+            status = field::Empty,
+            latency_ms = field::Empty,
+        );
+        async move {
+            let mut attempt: u32 = 0;
+            let mut reauthenticated = false;
+            loop {
+                attempt += 1;
+                tracing::Span::current().record("attempt", attempt);
+                let started = Instant::now();
+                let outcome = self.attempt(spec, timeout, &finish).await;
+                tracing::Span::current().record("latency_ms", started.elapsed().as_millis() as u64);
+                let Attempt {
+                    result,
+                    retry_after,
+                    generation,
+                } = outcome;
+                let err = match result {
+                    Ok(value) => return Ok(value),
+                    Err(err) => err,
+                };
+                if err.is_auth() {
+                    if !reauthenticated && self.inner.auth.credentials_rejected(generation).await {
+                        reauthenticated = true;
+                        tracing::info!(attempt, "credentials rejected; retrying once with fresh credentials");
+                        attempt -= 1;
+                        continue;
+                    }
+                    let message = if reauthenticated {
+                        "the credentials were rejected again after renewing them"
+                    } else {
+                        "the credentials were rejected"
+                    };
+                    return Err(err.into_auth(message));
+                }
+                // A connect error means nothing reached the server: safe for any request.
+                let may_retry = err.is_retryable() && (idempotent || err.is_connect());
+                let wait = if may_retry {
+                    policy.next_wait(attempt, retry_after)
+                } else {
+                    None
+                };
+                let Some(wait) = wait else {
+                    return Err(err);
+                };
+                tracing::warn!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    error = %err,
+                    "attempt failed; retrying"
+                );
+                config.sleeper.sleep(wait).await;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// One attempt: build, authenticate, send, finish, all within `timeout`.
+    async fn attempt<T, F, Fut>(
+        &self,
+        spec: &RequestSpec,
+        timeout: Duration,
+        finish: &F,
+    ) -> Attempt<T>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let mut retry_after = None;
+        let mut generation = CredentialGeneration::default();
+        let work = async {
+            let mut request = spec.build(&self.inner.config.base_url)?;
+            generation = self.inner.auth.authenticate(&mut request).await?;
+            let response = self
+                .inner
+                .http
+                .execute(request)
+                .await
+                .map_err(Error::from_reqwest)?;
+            let status = response.status();
+            tracing::Span::current().record("status", status.as_u16());
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+                retry_after = response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            }
+            finish(response).await
+        };
+        let result = match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::timeout(Some(timeout))),
+        };
+        Attempt {
+            result,
+            retry_after,
+            generation,
+        }
+    }
+}
+
+/// Reads a whole body, refusing to hold more than `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
+    if let Some(len) = response.content_length()
+        && len > limit as u64
+    {
+        return Err(Error::transport(format!(
+            "the response body ({len} bytes) is larger than the {limit}-byte limit"
+        )));
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Error::transport(format!(
+                "the response body is larger than the {limit}-byte limit"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Turns a status and body into the payload or the right error.
+///
+/// 429 and 5xx are always status errors (so they stay retryable whatever the body says);
+/// other statuses are decoded as the vendor envelope when they can be, because vendors
+/// put their error codes in 4xx bodies too.
+fn interpret<E: Envelope>(status: StatusCode, body: &[u8]) -> Result<E::Data, Error> {
+    if status.is_success() {
+        return decode_json::<E>(body)?.into_result(body);
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        return Err(Error::status(status, body));
+    }
+    match decode_json::<E>(body).map(|envelope| envelope.into_result(body)) {
+        Ok(Err(err)) if err.is_api() => Err(match err.api_error() {
+            Some(api) => Error::api(api.clone().with_status(status)),
+            None => err,
+        }),
+        _ => Err(Error::status(status, body)),
+    }
+}
+

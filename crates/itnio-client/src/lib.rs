@@ -1,0 +1,7 @@
+//! Client for the Itniotech AI-agent voice group-call API (signed requests, call tasks).
+//!
+//! The endpoints arrive with the specs and codegen; this crate already stands on
+//! [`common_http`], the vendor-neutral runtime.
+#![warn(missing_docs)]
+
+pub use common_http;

@@ -1,0 +1,7 @@
+//! Client for the Rokid enterprise open API (AI work assistant records, agent chat logs).
+//!
+//! The endpoints arrive with the specs and codegen; this crate already stands on
+//! [`common_http`], the vendor-neutral runtime.
+#![warn(missing_docs)]
+
+pub use common_http;

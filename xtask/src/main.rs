@@ -1,0 +1,54 @@
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! Commands:
+//! - `ci`: what CI runs (fmt check, clippy `-D warnings`, codegen check, tests).
+//! - `fixtures --docs <dir>`: extract every JSON example of the vendor docs into `tests/fixtures/`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod ci;
+mod fixtures;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The workspace root (the parent of this crate's directory).
+pub(crate) fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}
+
+/// An error that ends the command with a message and exit code 1.
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let outcome = match command.as_str() {
+        "ci" => ci::run(rest),
+        "fixtures" => fixtures::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  ci                      fmt check, clippy -D warnings, codegen check, tests
+  fixtures --docs <dir>   extract the vendor docs' JSON examples into tests/fixtures/";
