@@ -2,30 +2,99 @@
 
 use std::process::Command;
 
+/// A workspace crate and the crates that must never appear in its normal dependency tree.
+const LAYERING: &[(&str, &[&str])] = &[
+    (
+        "common-http",
+        &["openssl", "rokid-client", "sobot-client", "itnio-client", "axum", "clap"],
+    ),
+    ("rokid-client", &["openssl", "sobot-client", "itnio-client", "axum", "clap"]),
+    ("sobot-client", &["openssl", "rokid-client", "itnio-client", "axum", "clap"]),
+    ("itnio-client", &["openssl", "rokid-client", "sobot-client", "axum", "clap"]),
+];
+
 /// Runs each step; stops at the first failure.
 pub(crate) fn run(args: &[String]) -> crate::Result {
     if let Some(arg) = args.first() {
         return Err(format!("`ci` takes no arguments (got `{arg}`)"));
     }
-    let root = crate::workspace_root();
-    let steps: &[(&str, &[&str])] = &[
-        ("format", &["fmt", "--all", "--", "--check"]),
-        (
-            "clippy",
-            &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
-        ),
-        ("tests", &["test", "--workspace", "--locked"]),
-    ];
-    for (name, cargo_args) in steps {
-        eprintln!("xtask ci: {name}: cargo {}", cargo_args.join(" "));
-        let status = Command::new(env!("CARGO"))
-            .args(*cargo_args)
-            .current_dir(&root)
-            .status()
-            .map_err(|e| format!("{name}: could not run cargo: {e}"))?;
-        if !status.success() {
-            return Err(format!("{name} failed ({status})"));
+    cargo("format", &["fmt", "--all", "--", "--check"])?;
+    cargo(
+        "clippy",
+        &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+    )?;
+    layering()?;
+    cargo("tests", &["test", "--workspace", "--locked"])?;
+    Ok(())
+}
+
+fn cargo(step: &str, args: &[&str]) -> crate::Result {
+    eprintln!("xtask ci: {step}: cargo {}", args.join(" "));
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(crate::workspace_root())
+        .status()
+        .map_err(|e| format!("{step}: could not run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
+}
+
+/// Checks the arrows of DESIGN.md: no vendor crate depends on another, common-http knows no
+/// vendor, and no default build pulls OpenSSL, a server framework or a CLI parser.
+fn layering() -> crate::Result {
+    for (krate, forbidden) in LAYERING {
+        eprintln!("xtask ci: layering: cargo tree -p {krate} -e normal");
+        let output = Command::new(env!("CARGO"))
+            .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none", "--locked"])
+            .current_dir(crate::workspace_root())
+            .output()
+            .map_err(|e| format!("layering: could not run cargo tree: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "layering: cargo tree -p {krate} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let tree = String::from_utf8_lossy(&output.stdout);
+        let offending = offending_crates(&tree, forbidden);
+        if !offending.is_empty() {
+            return Err(format!(
+                "layering: {krate} depends on {}",
+                offending.join(", ")
+            ));
         }
     }
     Ok(())
+}
+
+/// The forbidden crates named in a `cargo tree --prefix none` listing (matched on the
+/// crate-name column, so `openssl-probe` counts as OpenSSL but a description does not).
+fn offending_crates(tree: &str, forbidden: &[&str]) -> Vec<String> {
+    let mut found: Vec<String> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| forbidden.iter().any(|f| name.starts_with(f)))
+        .map(str::to_owned)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_forbidden_crates_by_name_only() {
+        let tree = "common-http v0.1.0 (/x)\nreqwest v0.13.5\nopenssl-sys v0.9.1\naxum-core v0.5.0\n";
+        assert_eq!(
+            offending_crates(tree, &["openssl", "axum", "clap"]),
+            vec!["axum-core".to_owned(), "openssl-sys".to_owned()]
+        );
+        assert!(offending_crates("rokid-client v0.1.0\n", &["sobot-client"]).is_empty());
+    }
 }

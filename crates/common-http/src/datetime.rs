@@ -153,10 +153,138 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// Serde adapters for typed date-times in vendor request bodies, used by generated code
+/// as `#[serde(with = "common_http::datetime::serde_datetime")]` and friends.
+pub mod serde_datetime {
+    use super::*;
+
+    /// Writes `yyyy-MM-dd HH:mm:ss`.
+    pub fn serialize<S: Serializer>(value: &PrimitiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_datetime(*value))
+    }
+
+    /// Reads `yyyy-MM-dd HH:mm:ss`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PrimitiveDateTime, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_datetime(&text).ok_or_else(|| {
+            serde::de::Error::custom("expected a date-time as yyyy-MM-dd HH:mm:ss")
+        })
+    }
+
+    /// The optional form (`null`, absent and `""` are `None`).
+    pub mod option {
+        use super::super::*;
+
+        /// Writes `yyyy-MM-dd HH:mm:ss` or `null`.
+        pub fn serialize<S: Serializer>(
+            value: &Option<PrimitiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => s.serialize_str(&format_datetime(*v)),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Reads `yyyy-MM-dd HH:mm:ss`, `null` or `""`.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<PrimitiveDateTime>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(t) if t.is_empty() => Ok(None),
+                Some(t) => parse_datetime(&t).map(Some).ok_or_else(|| {
+                    serde::de::Error::custom("expected a date-time as yyyy-MM-dd HH:mm:ss")
+                }),
+            }
+        }
+    }
+}
+
+/// Serde adapters for `yyyy-MM-dd` dates.
+pub mod serde_date {
+    use super::*;
+
+    /// Writes `yyyy-MM-dd`.
+    pub fn serialize<S: Serializer>(value: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_date(*value))
+    }
+
+    /// Reads `yyyy-MM-dd`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_date(&text).ok_or_else(|| serde::de::Error::custom("expected a date as yyyy-MM-dd"))
+    }
+
+    /// The optional form (`null`, absent and `""` are `None`).
+    pub mod option {
+        use super::super::*;
+
+        /// Writes `yyyy-MM-dd` or `null`.
+        pub fn serialize<S: Serializer>(value: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => s.serialize_str(&format_date(*v)),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Reads `yyyy-MM-dd`, `null` or `""`.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(t) if t.is_empty() => Ok(None),
+                Some(t) => parse_date(&t)
+                    .map(Some)
+                    .ok_or_else(|| serde::de::Error::custom("expected a date as yyyy-MM-dd")),
+            }
+        }
+    }
+}
+
+impl Serialize for DateOrDateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_wire())
+    }
+}
+
+impl<'de> Deserialize<'de> for DateOrDateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom("expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn serde_adapters_round_trip_the_vendor_strings() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Body {
+            #[serde(rename = "strTime", with = "serde_datetime")]
+            start: PrimitiveDateTime,
+            #[serde(default, with = "serde_datetime::option")]
+            end: Option<PrimitiveDateTime>,
+            #[serde(default, with = "serde_date::option")]
+            day: Option<Date>,
+            either: DateOrDateTime,
+        }
+        let json = r#"{"strTime":"2024-01-01 00:00:00","end":"","day":"2024-06-03","either":"2024-06-03"}"#;
+        let body: Body = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(body.start, datetime!(2024-01-01 00:00:00));
+        assert_eq!(body.end, None);
+        assert_eq!(body.day, Some(date!(2024 - 06 - 03)));
+        let out = serde_json::to_string(&body).unwrap_or_default();
+        assert_eq!(
+            out,
+            r#"{"strTime":"2024-01-01 00:00:00","end":null,"day":"2024-06-03","either":"2024-06-03"}"#
+        );
+        assert!(serde_json::from_str::<Body>(r#"{"strTime":"2024-01-01T00:00:00","either":"x"}"#).is_err());
+    }
 
     #[test]
     fn formats_the_vendor_strings() {
