@@ -72,8 +72,9 @@ impl Authenticator for BearerAuth {
         request: &mut reqwest::Request,
     ) -> Result<CredentialGeneration, Error> {
         let value = format!("Bearer {}", self.key.expose());
-        let mut value = http::HeaderValue::from_str(&value)
-            .map_err(|_| Error::config("the API key contains characters not allowed in a header"))?;
+        let mut value = http::HeaderValue::from_str(&value).map_err(|_| {
+            Error::config("the API key contains characters not allowed in a header")
+        })?;
         value.set_sensitive(true);
         request
             .headers_mut()

@@ -54,9 +54,7 @@ impl HttpClient {
                 .connect_timeout(config.connect_timeout)
                 .user_agent(config.user_agent.clone())
                 .build()
-                .map_err(|e| {
-                    Error::config("the HTTP client could not be built").with_source(e)
-                })?,
+                .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))?,
         };
         Ok(Self {
             inner: Arc::new(Inner { config, http, auth }),
@@ -148,7 +146,10 @@ impl HttpClient {
                 if err.is_auth() {
                     if !reauthenticated && self.inner.auth.credentials_rejected(generation).await {
                         reauthenticated = true;
-                        tracing::info!(attempt, "credentials rejected; retrying once with fresh credentials");
+                        tracing::info!(
+                            attempt,
+                            "credentials rejected; retrying once with fresh credentials"
+                        );
                         attempt -= 1;
                         continue;
                     }
@@ -206,7 +207,8 @@ impl HttpClient {
                 .map_err(Error::from_reqwest)?;
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
-            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
+            {
                 retry_after = response
                     .headers()
                     .get(http::header::RETRY_AFTER)
@@ -268,4 +270,3 @@ fn interpret<E: Envelope>(status: StatusCode, body: &[u8]) -> Result<E::Data, Er
         _ => Err(Error::status(status, body)),
     }
 }
-

@@ -157,10 +157,14 @@ impl ClientConfigBuilder {
             .base_url
             .ok_or_else(|| Error::config("a base URL is required"))?;
         if self.timeout.is_zero() {
-            return Err(Error::config("the request timeout must be greater than zero"));
+            return Err(Error::config(
+                "the request timeout must be greater than zero",
+            ));
         }
         if self.stream_idle_timeout.is_zero() {
-            return Err(Error::config("the stream idle timeout must be greater than zero"));
+            return Err(Error::config(
+                "the stream idle timeout must be greater than zero",
+            ));
         }
         Ok(ClientConfig {
             base_url: parse_base_url(&base)?,
@@ -186,7 +190,9 @@ fn parse_base_url(raw: &str) -> Result<url::Url, Error> {
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config("the base URL must not have a query or fragment"));
+        return Err(Error::config(
+            "the base URL must not have a query or fragment",
+        ));
     }
     Ok(url)
 }
@@ -197,7 +203,11 @@ mod tests {
 
     #[test]
     fn base_url_is_required_and_checked() {
-        assert!(ClientConfig::builder().build().is_err_and(|e| e.is_config()));
+        assert!(
+            ClientConfig::builder()
+                .build()
+                .is_err_and(|e| e.is_config())
+        );
         for bad in ["not a url", "ftp://x.example", "https://x.example/?a=1"] {
             let result = ClientConfig::builder().base_url(bad).build();
             assert!(result.is_err_and(|e| e.is_config()), "{bad}");

@@ -30,9 +30,7 @@ const ISO_MILLIS_OFFSET: &[BorrowedFormatItem<'static>] = format_description!(
 
 /// Formats `yyyy-MM-dd HH:mm:ss`.
 pub fn format_datetime(value: PrimitiveDateTime) -> String {
-    value
-        .format(DATETIME)
-        .unwrap_or_else(|_| value.to_string())
+    value.format(DATETIME).unwrap_or_else(|_| value.to_string())
 }
 
 /// Formats `yyyy-MM-dd`.
@@ -166,9 +164,8 @@ pub mod serde_datetime {
     /// Reads `yyyy-MM-dd HH:mm:ss`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PrimitiveDateTime, D::Error> {
         let text = String::deserialize(d)?;
-        parse_datetime(&text).ok_or_else(|| {
-            serde::de::Error::custom("expected a date-time as yyyy-MM-dd HH:mm:ss")
-        })
+        parse_datetime(&text)
+            .ok_or_else(|| serde::de::Error::custom("expected a date-time as yyyy-MM-dd HH:mm:ss"))
     }
 
     /// The optional form (`null`, absent and `""` are `None`).
@@ -250,9 +247,8 @@ impl Serialize for DateOrDateTime {
 impl<'de> Deserialize<'de> for DateOrDateTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom("expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss")
-        })
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom("expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss"))
     }
 }
 
@@ -283,7 +279,10 @@ mod tests {
             out,
             r#"{"strTime":"2024-01-01 00:00:00","end":null,"day":"2024-06-03","either":"2024-06-03"}"#
         );
-        assert!(serde_json::from_str::<Body>(r#"{"strTime":"2024-01-01T00:00:00","either":"x"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Body>(r#"{"strTime":"2024-01-01T00:00:00","either":"x"}"#)
+                .is_err()
+        );
     }
 
     #[test]
@@ -301,7 +300,9 @@ mod tests {
             DateOrDateTime::parse("2026-06-01"),
             Some(DateOrDateTime::Date(date!(2026 - 06 - 01)))
         );
-        assert!(DateOrDateTime::Date(date!(2026 - 06 - 02)).start() > datetime!(2026-06-01 23:59:59));
+        assert!(
+            DateOrDateTime::Date(date!(2026 - 06 - 02)).start() > datetime!(2026-06-01 23:59:59)
+        );
     }
 
     #[test]
@@ -312,7 +313,10 @@ mod tests {
         assert_eq!(t.local_date_time(), Some(datetime!(2026-06-17 10:00:00)));
         let local = Timestamp::new("2024-06-04 14:49:36");
         assert_eq!(local.offset_date_time(), None);
-        assert_eq!(local.local_date_time(), Some(datetime!(2024-06-04 14:49:36)));
+        assert_eq!(
+            local.local_date_time(),
+            Some(datetime!(2024-06-04 14:49:36))
+        );
         let odd = Timestamp::new("yesterday");
         assert_eq!(odd.local_date_time(), None);
         assert_eq!(odd.raw(), "yesterday");

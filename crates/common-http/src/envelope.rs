@@ -33,6 +33,18 @@ impl<T: DeserializeOwned> Envelope for Bare<T> {
     }
 }
 
+/// The payload of an envelope that reported success.
+///
+/// A missing or `null` payload reads as JSON `null`: payload types that accept it
+/// (`serde_json::Value`, `Option<_>`, `()`) get their empty value; any other type is
+/// [`Error::missing_data`] (with an excerpt of `body`).
+pub fn success_payload<T: DeserializeOwned>(data: Option<T>, body: &[u8]) -> Result<T, Error> {
+    match data {
+        Some(data) => Ok(data),
+        None => T::deserialize(serde_json::Value::Null).map_err(|_| Error::missing_data(body)),
+    }
+}
+
 /// Decodes `body` as JSON into `T`, reporting the JSON path of the first failure.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(body);

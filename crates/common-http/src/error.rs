@@ -39,7 +39,10 @@ enum Kind {
     /// The vendor's envelope reported an error.
     Api(ApiError),
     /// The credentials were rejected (and, where a retry was possible, rejected again).
-    Auth { message: String, vendor: Option<ApiError> },
+    Auth {
+        message: String,
+        vendor: Option<ApiError>,
+    },
     /// The body could not be decoded into the expected type.
     Decode { path: String, excerpt: String },
     /// A server-sent event stream broke its own rules (line too long, bad UTF-8).

@@ -101,7 +101,10 @@ fn parse_bool<E: de::Error>(text: &str) -> Result<bool, E> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" => Ok(true),
         "false" | "0" | "no" | "n" => Ok(false),
-        _ => Err(E::custom(format_args!("invalid boolean `{}`", excerpt(text)))),
+        _ => Err(E::custom(format_args!(
+            "invalid boolean `{}`",
+            excerpt(text)
+        ))),
     }
 }
 
@@ -228,13 +231,25 @@ mod tests {
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Token {
-        #[serde(alias = "expire_in", deserialize_with = "super::number_or_string::deserialize")]
+        #[serde(
+            alias = "expire_in",
+            deserialize_with = "super::number_or_string::deserialize"
+        )]
         expires_in: u64,
-        #[serde(default, deserialize_with = "super::number_or_string::option::deserialize")]
+        #[serde(
+            default,
+            deserialize_with = "super::number_or_string::option::deserialize"
+        )]
         count: Option<i32>,
-        #[serde(default, deserialize_with = "super::bool_or_string::option::deserialize")]
+        #[serde(
+            default,
+            deserialize_with = "super::bool_or_string::option::deserialize"
+        )]
         timing: Option<bool>,
-        #[serde(default, deserialize_with = "super::string_or_number::option::deserialize")]
+        #[serde(
+            default,
+            deserialize_with = "super::string_or_number::option::deserialize"
+        )]
         rate: Option<String>,
         #[serde(default, deserialize_with = "super::empty_as_none::deserialize")]
         upload_time: Option<String>,
@@ -289,13 +304,23 @@ mod tests {
         assert!(parse(r#"{"expires_in":"soon","ret_code":""}"#).is_err());
         assert!(parse(r#"{"expires_in":null,"ret_code":""}"#).is_err());
         assert!(parse(r#"{"expires_in":1,"timing":"maybe","ret_code":""}"#).is_err());
-        assert!(parse(r#"{"expires_in":-1,"ret_code":""}"#).is_err(), "u64 from -1");
+        assert!(
+            parse(r#"{"expires_in":-1,"ret_code":""}"#).is_err(),
+            "u64 from -1"
+        );
         assert!(
             parse(r#"{"expires_in":99999999999999999999999,"ret_code":""}"#).is_err(),
             "overflow is an error, not a wrap"
         );
         let long = format!(r#"{{"expires_in":"{}","ret_code":""}}"#, "x".repeat(10_000));
-        let message = parse(&long).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(message.len() < 200, "error message is bounded: {}", message.len());
+        let message = parse(&long)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.len() < 200,
+            "error message is bounded: {}",
+            message.len()
+        );
     }
 }

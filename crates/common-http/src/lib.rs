@@ -29,6 +29,7 @@ mod error;
 mod request;
 mod retry;
 mod secret;
+mod stream;
 
 pub mod datetime;
 pub mod lenient;
@@ -39,11 +40,12 @@ pub mod validate;
 pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth};
 pub use client::HttpClient;
 pub use config::{ClientConfig, ClientConfigBuilder, DEFAULT_USER_AGENT};
-pub use envelope::{Bare, Envelope, decode_json};
+pub use envelope::{Bare, Envelope, decode_json, success_payload};
 pub use error::{ApiError, Error, MAX_EXCERPT};
 pub use request::{RequestOptions, RequestSpec};
 pub use retry::{RetryPolicy, SleepFuture, Sleeper, TokioSleeper, parse_retry_after};
 pub use secret::{Secret, constant_time_eq};
+pub use stream::{ByteStream, JsonEvents, SseStream};
 
 /// Re-exports the crates whose types appear in this crate's public API.
 pub mod reexports {

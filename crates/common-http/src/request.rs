@@ -226,8 +226,9 @@ impl RequestSpec {
                     base.as_str().trim_end_matches('/'),
                     path.trim_start_matches('/')
                 );
-                url::Url::parse(&joined)
-                    .map_err(|e| Error::config(format!("cannot join `{path}` to the base URL: {e}")))?
+                url::Url::parse(&joined).map_err(|e| {
+                    Error::config(format!("cannot join `{path}` to the base URL: {e}"))
+                })?
             }
         };
         if !self.query.is_empty() {
@@ -275,7 +276,9 @@ mod tests {
             spec.encoded_query(),
             "uid=E99&taskName=%E5%B7%A1%E6%A3%80%20daily%26co&gmtStart=2026-06-01%2000:00:00&ids=1,2,3"
         );
-        let url = spec.url(&base("https://api.rokid.com")).map(|u| u.to_string());
+        let url = spec
+            .url(&base("https://api.rokid.com"))
+            .map(|u| u.to_string());
         assert_eq!(
             url.ok().as_deref(),
             Some(
@@ -287,7 +290,10 @@ mod tests {
     #[test]
     fn base_path_prefix_is_kept() {
         let spec = RequestSpec::new(Method::POST, "/ai-agent-open/ask/answer");
-        for b in ["https://api-c.soboten.com/text", "https://api-c.soboten.com/text/"] {
+        for b in [
+            "https://api-c.soboten.com/text",
+            "https://api-c.soboten.com/text/",
+        ] {
             let url = spec.url(&base(b)).map(|u| u.to_string()).ok();
             assert_eq!(
                 url.as_deref(),
@@ -300,9 +306,13 @@ mod tests {
     fn idempotency_defaults_by_method_and_can_be_overridden() {
         assert!(RequestSpec::new(Method::GET, "/").is_idempotent());
         assert!(!RequestSpec::new(Method::POST, "/").is_idempotent());
-        assert!(RequestSpec::new(Method::POST, "/").idempotent(true).is_idempotent());
-        let forced = RequestSpec::new(Method::GET, "/")
-            .options(RequestOptions::new().idempotent(false));
+        assert!(
+            RequestSpec::new(Method::POST, "/")
+                .idempotent(true)
+                .is_idempotent()
+        );
+        let forced =
+            RequestSpec::new(Method::GET, "/").options(RequestOptions::new().idempotent(false));
         assert!(!forced.is_idempotent());
     }
 

@@ -132,9 +132,11 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let at = time::PrimitiveDateTime::parse(value, format).ok()?.assume_utc();
-    let at = SystemTime::UNIX_EPOCH
-        + Duration::try_from(at - time::OffsetDateTime::UNIX_EPOCH).ok()?;
+    let at = time::PrimitiveDateTime::parse(value, format)
+        .ok()?
+        .assume_utc();
+    let at =
+        SystemTime::UNIX_EPOCH + Duration::try_from(at - time::OffsetDateTime::UNIX_EPOCH).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 

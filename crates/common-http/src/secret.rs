@@ -85,7 +85,12 @@ mod tests {
         struct Holder {
             key: Secret,
         }
-        let holder = format!("{:?}", Holder { key: secret.clone() });
+        let holder = format!(
+            "{:?}",
+            Holder {
+                key: secret.clone()
+            }
+        );
         assert!(!holder.contains("sk-live"), "{holder}");
         assert_eq!(secret.expose(), "sk-live-123");
     }

@@ -10,7 +10,9 @@ use crate::Error;
 /// A required text parameter must not be empty (or only white space).
 pub fn non_empty(name: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
-        return Err(Error::invalid_request(format!("`{name}` must not be empty")));
+        return Err(Error::invalid_request(format!(
+            "`{name}` must not be empty"
+        )));
     }
     Ok(())
 }
@@ -65,7 +67,10 @@ mod tests {
     #[test]
     fn each_check_names_the_parameter() {
         let e = non_empty("uid", "  ").err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("invalid request: `uid` must not be empty"));
+        assert_eq!(
+            e.as_deref(),
+            Some("invalid request: `uid` must not be empty")
+        );
         assert!(non_empty("uid", "E99").is_ok());
 
         let e = in_range("size", 101, Some(1), Some(100)).err();

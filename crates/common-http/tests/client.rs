@@ -189,7 +189,10 @@ async fn never_retries_a_non_idempotent_request_after_it_reached_the_server() {
         .await
         .unwrap_err();
     assert!(err.is_retryable(), "the error itself is temporary: {err}");
-    assert_eq!(err.status_code(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(
+        err.status_code(),
+        Some(http::StatusCode::SERVICE_UNAVAILABLE)
+    );
     assert_eq!(mock.calls_async().await, 1);
     assert!(sleeper.waits().is_empty());
 }
@@ -228,7 +231,10 @@ async fn does_not_retry_client_errors_and_stops_at_the_attempt_limit() {
         .send_json::<TestEnvelope>(RequestSpec::new(Method::GET, "/down"))
         .await
         .unwrap_err();
-    assert_eq!(err.status_code(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(
+        err.status_code(),
+        Some(http::StatusCode::INTERNAL_SERVER_ERROR)
+    );
     assert_eq!(down.calls_async().await, 3);
     assert_eq!(sleeper.waits().len(), 2);
 }
@@ -400,7 +406,11 @@ async fn each_attempt_has_its_own_timeout_and_request_options_override_the_clien
     );
     let err = client.send_json::<TestEnvelope>(spec).await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert_eq!(slow.calls_async().await, 2, "the per-request policy allows 2 attempts");
+    assert_eq!(
+        slow.calls_async().await,
+        2,
+        "the per-request policy allows 2 attempts"
+    );
 
     let spec = RequestSpec::new(Method::GET, "/slow").options(
         RequestOptions::new()
@@ -409,7 +419,11 @@ async fn each_attempt_has_its_own_timeout_and_request_options_override_the_clien
     );
     let err = client.send_json::<TestEnvelope>(spec).await.unwrap_err();
     assert!(err.is_timeout());
-    assert_eq!(slow.calls_async().await, 3, "marked non-idempotent: one more, no retry");
+    assert_eq!(
+        slow.calls_async().await,
+        3,
+        "marked non-idempotent: one more, no retry"
+    );
 }
 
 #[tokio::test]
@@ -430,7 +444,11 @@ async fn connect_errors_are_retried_even_for_non_idempotent_requests() {
         .await
         .unwrap_err();
     assert!(err.is_connect(), "{err:?}");
-    assert_eq!(sleeper.waits().len(), 2, "nothing reached a server: safe to retry");
+    assert_eq!(
+        sleeper.waits().len(),
+        2,
+        "nothing reached a server: safe to retry"
+    );
 }
 
 #[tokio::test]

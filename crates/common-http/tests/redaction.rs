@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common_http::{BearerAuth, Bare, ClientConfig, HttpClient, RequestSpec, RetryPolicy, Secret};
+use common_http::{Bare, BearerAuth, ClientConfig, HttpClient, RequestSpec, RetryPolicy, Secret};
 use http::Method;
 use httpmock::MockServer;
 
@@ -57,8 +57,11 @@ async fn secrets_stay_out_of_debug_and_logs() {
         .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
         .build()
         .unwrap();
-    let client =
-        HttpClient::new(config, Arc::new(BearerAuth::new(Secret::new("key-SECRET-1")))).unwrap();
+    let client = HttpClient::new(
+        config,
+        Arc::new(BearerAuth::new(Secret::new("key-SECRET-1"))),
+    )
+    .unwrap();
     let debug = format!("{client:?}");
     assert!(!debug.contains("SECRET"), "{debug}");
     client
@@ -69,7 +72,10 @@ async fn secrets_stay_out_of_debug_and_logs() {
         .unwrap();
     drop(_guard);
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("path=\"/records\"") || logs.contains("path=/records"), "{logs}");
+    assert!(
+        logs.contains("path=\"/records\"") || logs.contains("path=/records"),
+        "{logs}"
+    );
     assert!(logs.contains("attempt failed; retrying"), "{logs}");
     assert!(!logs.contains("SECRET"), "{logs}");
 }

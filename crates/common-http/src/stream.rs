@@ -1,0 +1,196 @@
+//! Streamed responses: server-sent events and raw bytes, each with an idle timeout.
+//!
+//! A stream has no total timeout (a long answer or a large download that keeps arriving
+//! is never cut); it fails when nothing arrives for the configured idle time. Nothing is
+//! retried once the response started. Dropping a stream closes its connection.
+
+use std::fmt;
+use std::future::Future as _;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::Stream;
+use serde::de::DeserializeOwned;
+use tokio::time::{Instant, Sleep};
+
+use crate::sse::{self, EventStream, StreamError};
+use crate::{Error, HttpClient, RequestSpec};
+
+type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
+
+impl HttpClient {
+    /// Sends the request and returns its `text/event-stream` body as events.
+    ///
+    /// The attempt timeout covers the wait for the response headers; after that only the
+    /// client's [stream idle timeout](crate::ClientConfigBuilder::stream_idle_timeout)
+    /// applies.
+    pub async fn send_sse(&self, spec: RequestSpec) -> Result<SseStream, Error> {
+        let spec = spec.header(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("text/event-stream"),
+        );
+        let response = self.send_streaming(spec).await?;
+        let chunks: Chunks = Box::pin(response.bytes_stream());
+        Ok(SseStream {
+            inner: EventStream::new(chunks).with_idle_timeout(self.config().stream_idle_timeout()),
+        })
+    }
+
+    /// Sends the request and returns its body as a stream of chunks (for downloads that
+    /// must not be held in memory).
+    pub async fn send_bytes(&self, spec: RequestSpec) -> Result<ByteStream, Error> {
+        let response = self.send_streaming(spec).await?;
+        Ok(ByteStream::new(
+            response.content_length(),
+            Box::pin(response.bytes_stream()),
+            self.config().stream_idle_timeout(),
+        ))
+    }
+}
+
+/// Server-sent events of one response, with typed errors.
+///
+/// Yields each event as soon as its closing blank line arrives. After an error (broken
+/// connection, idle timeout, malformed stream) it yields that error once and ends.
+pub struct SseStream {
+    inner: EventStream<Chunks>,
+}
+
+impl SseStream {
+    /// Decodes each event's `data` as JSON `T` (events with empty data are skipped).
+    pub fn json<T: DeserializeOwned>(self) -> JsonEvents<T> {
+        JsonEvents {
+            inner: self,
+            _payload: PhantomData,
+        }
+    }
+
+    /// The last event id received, to resume a stream where the vendor supports it.
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.inner.last_event_id()
+    }
+}
+
+impl fmt::Debug for SseStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SseStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for SseStream {
+    type Item = Result<sse::Event, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner)
+            .poll_next(cx)
+            .map(|item| item.map(|result| result.map_err(stream_error)))
+    }
+}
+
+fn stream_error(err: StreamError<reqwest::Error>) -> Error {
+    match err {
+        StreamError::Transport(e) => Error::from_reqwest(e),
+        StreamError::IdleTimeout(after) => Error::timeout(Some(after)),
+        StreamError::Decode(e) => Error::stream(e.to_string()),
+    }
+}
+
+/// Server-sent events whose data is JSON, decoded into `T`.
+pub struct JsonEvents<T> {
+    inner: SseStream,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for JsonEvents<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonEvents").finish_non_exhaustive()
+    }
+}
+
+impl<T: DeserializeOwned> Stream for JsonEvents<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let event = match Pin::new(&mut self.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(event))) => event,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            };
+            if event.data.trim().is_empty() {
+                continue;
+            }
+            return Poll::Ready(Some(crate::decode_json(event.data.as_bytes())));
+        }
+    }
+}
+
+/// A response body as chunks, with an idle timeout.
+pub struct ByteStream {
+    content_length: Option<u64>,
+    inner: Chunks,
+    idle: Duration,
+    timer: Pin<Box<Sleep>>,
+    done: bool,
+}
+
+impl ByteStream {
+    fn new(content_length: Option<u64>, inner: Chunks, idle: Duration) -> Self {
+        Self {
+            content_length,
+            inner,
+            idle,
+            timer: Box::pin(tokio::time::sleep(idle)),
+            done: false,
+        }
+    }
+
+    /// The size the server announced, if it did.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+}
+
+impl fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteStream")
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let deadline = Instant::now() + self.idle;
+                self.timer.as_mut().reset(deadline);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(Error::from_reqwest(e))))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => match self.timer.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    self.done = true;
+                    Poll::Ready(Some(Err(Error::timeout(Some(self.idle)))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
