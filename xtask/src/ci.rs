@@ -6,11 +6,27 @@ use std::process::Command;
 const LAYERING: &[(&str, &[&str])] = &[
     (
         "common-http",
-        &["openssl", "rokid-client", "sobot-client", "itnio-client", "axum", "clap"],
+        &[
+            "openssl",
+            "rokid-client",
+            "sobot-client",
+            "itnio-client",
+            "axum",
+            "clap",
+        ],
     ),
-    ("rokid-client", &["openssl", "sobot-client", "itnio-client", "axum", "clap"]),
-    ("sobot-client", &["openssl", "rokid-client", "itnio-client", "axum", "clap"]),
-    ("itnio-client", &["openssl", "rokid-client", "sobot-client", "axum", "clap"]),
+    (
+        "rokid-client",
+        &["openssl", "sobot-client", "itnio-client", "axum", "clap"],
+    ),
+    (
+        "sobot-client",
+        &["openssl", "rokid-client", "itnio-client", "axum", "clap"],
+    ),
+    (
+        "itnio-client",
+        &["openssl", "rokid-client", "sobot-client", "axum", "clap"],
+    ),
 ];
 
 /// Runs each step; stops at the first failure.
@@ -19,13 +35,40 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
         return Err(format!("`ci` takes no arguments (got `{arg}`)"));
     }
     cargo("format", &["fmt", "--all", "--", "--check"])?;
+    eprintln!("xtask ci: codegen: cargo xtask codegen --check");
+    crate::codegen::run(&["--check".into()])?;
+    fixtures_check()?;
     cargo(
         "clippy",
-        &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     layering()?;
     cargo("tests", &["test", "--workspace", "--locked"])?;
     Ok(())
+}
+
+/// The fixtures must be exactly what the vendor docs hold. The docs live in `shared/`
+/// beside the clone: CI (`CI=true`) must have them; elsewhere their absence is reported
+/// and the step skipped, so a lone clone can still run the rest.
+fn fixtures_check() -> crate::Result {
+    let docs = crate::workspace_root().join("../shared/vendor-docs");
+    if !docs.is_dir() && std::env::var("CI").map_or(true, |v| v != "true") {
+        eprintln!(
+            "xtask ci: fixtures: skipped ({} not found; CI requires it)",
+            docs.display()
+        );
+        return Ok(());
+    }
+    eprintln!("xtask ci: fixtures: cargo xtask fixtures --check");
+    crate::fixtures::run(&["--check".into()])
 }
 
 fn cargo(step: &str, args: &[&str]) -> crate::Result {
@@ -48,7 +91,9 @@ fn layering() -> crate::Result {
     for (krate, forbidden) in LAYERING {
         eprintln!("xtask ci: layering: cargo tree -p {krate} -e normal");
         let output = Command::new(env!("CARGO"))
-            .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none", "--locked"])
+            .args([
+                "tree", "-p", krate, "-e", "normal", "--prefix", "none", "--locked",
+            ])
             .current_dir(crate::workspace_root())
             .output()
             .map_err(|e| format!("layering: could not run cargo tree: {e}"))?;
@@ -90,7 +135,8 @@ mod tests {
 
     #[test]
     fn finds_forbidden_crates_by_name_only() {
-        let tree = "common-http v0.1.0 (/x)\nreqwest v0.13.5\nopenssl-sys v0.9.1\naxum-core v0.5.0\n";
+        let tree =
+            "common-http v0.1.0 (/x)\nreqwest v0.13.5\nopenssl-sys v0.9.1\naxum-core v0.5.0\n";
         assert_eq!(
             offending_crates(tree, &["openssl", "axum", "clap"]),
             vec!["axum-core".to_owned(), "openssl-sys".to_owned()]

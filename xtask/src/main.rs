@@ -2,10 +2,13 @@
 //!
 //! Commands:
 //! - `ci`: what CI runs (fmt check, clippy `-D warnings`, codegen check, tests).
+//! - `codegen [--check]`: generate each vendor crate's `src/generated/` from its
+//!   `openapi.yaml` (`--check`: fail if the committed code is stale).
 //! - `fixtures --docs <dir>`: extract every JSON example of the vendor docs into `tests/fixtures/`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod ci;
+mod codegen;
 mod fixtures;
 
 use std::path::PathBuf;
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     };
     let outcome = match command.as_str() {
         "ci" => ci::run(rest),
+        "codegen" => codegen::run(rest),
         "fixtures" => fixtures::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -51,4 +55,6 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci                      fmt check, clippy -D warnings, codegen check, tests
+  codegen [--check]       generate crates/*-client/src/generated/ from openapi.yaml
+                          (--check: fail if it is stale)
   fixtures --docs <dir>   extract the vendor docs' JSON examples into tests/fixtures/";

@@ -5,3 +5,8 @@
 #![warn(missing_docs)]
 
 pub use common_http;
+
+mod envelope;
+pub mod generated;
+
+pub use generated::*;

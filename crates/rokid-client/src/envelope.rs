@@ -1,0 +1,56 @@
+//! How a [`RokidResponse`] becomes a payload or an error (hand-written: the spec cannot
+//! say which codes mean success).
+
+use common_http::{ApiError, Envelope, Error};
+use serde::de::DeserializeOwned;
+
+use crate::generated::RokidResponse;
+
+/// Success is `code == 0` (and `success` not `false`); anything else is the vendor's error
+/// with its code and message.
+///
+/// A missing or `null` `data` on success is read as JSON `null`: payload types that accept
+/// it (`serde_json::Value`, `Option<_>`, `()`) get their empty value, any other type is
+/// [`Error::missing_data`].
+impl<T: DeserializeOwned> Envelope for RokidResponse<T> {
+    type Data = T;
+
+    fn into_result(self, body: &[u8]) -> Result<T, Error> {
+        if self.code == 0 && self.success != Some(false) {
+            return common_http::success_payload(self.data, body);
+        }
+        Err(Error::api(ApiError::new(
+            self.code.to_string(),
+            self.message.unwrap_or_default(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use common_http::decode_json;
+
+    use super::*;
+    use crate::generated::WorkRecordPage;
+
+    fn result<T: DeserializeOwned>(body: &str) -> Result<T, Error> {
+        decode_json::<RokidResponse<T>>(body.as_bytes())?.into_result(body.as_bytes())
+    }
+
+    #[test]
+    fn success_error_and_missing_data() {
+        let page = result::<WorkRecordPage>(
+            r#"{"code":0,"message":"OK","data":{"pageNum":1,"pageSize":10,"total":0,"list":[]},"success":true}"#,
+        );
+        assert!(page.is_ok_and(|p| p.total == 0));
+        let err =
+            result::<WorkRecordPage>(r#"{"code":401,"message":"expired","success":false}"#).err();
+        assert_eq!(err.as_ref().and_then(Error::vendor_code), Some("401"));
+        let err = result::<WorkRecordPage>(r#"{"code":0,"success":false,"message":"no"}"#).err();
+        assert!(err.is_some_and(|e| e.is_api()));
+        let err = result::<WorkRecordPage>(r#"{"code":0,"message":"OK"}"#).err();
+        assert!(err.is_some_and(|e| e.is_decode()));
+        let empty = result::<serde_json::Value>(r#"{"code":0,"message":"OK"}"#);
+        assert_eq!(empty.ok(), Some(serde_json::Value::Null));
+    }
+}

@@ -1,0 +1,403 @@
+//! Structs: models, the envelope, and the pieces request structs share with them
+//! (serde attributes, constructors, setters, `validate`).
+
+use super::ir::{Api, Field, Lenient, Struct, Ty};
+use super::naming;
+use super::render::{Out, lit};
+
+/// Where a field lives, which decides how lenient its deserialisation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ctx {
+    /// A JSON model (response, body): as the spec says.
+    Model,
+    /// A query/header parameter struct: read from a JSON object of the query, where every
+    /// value is a string.
+    Params,
+}
+
+/// The field's declared type (`Option<T>` unless required).
+pub(crate) fn field_ty(f: &Field) -> String {
+    if f.required {
+        f.ty.rust()
+    } else {
+        format!("Option<{}>", f.ty.rust())
+    }
+}
+
+/// The `#[serde(...)]` attribute of a field, if it needs one.
+pub(crate) fn serde_attr(f: &Field, ctx: Ctx) -> Option<String> {
+    let mut parts = Vec::new();
+    if f.wire != naming::bare(&f.rust) {
+        parts.push(format!("rename = {}", lit(&f.wire)));
+    }
+    for alias in &f.aliases {
+        parts.push(format!("alias = {}", lit(alias)));
+    }
+    if !f.required {
+        parts.push("default".to_owned());
+        parts.push("skip_serializing_if = \"Option::is_none\"".to_owned());
+    }
+    let opt = if f.required { "" } else { "::option" };
+    let with = match (&f.ty, f.comma) {
+        (_, true) => Some(format!("super::support::comma_list{opt}")),
+        (Ty::DateTime, _) => Some(format!("common_http::datetime::serde_datetime{opt}")),
+        (Ty::Date, _) => Some(format!("common_http::datetime::serde_date{opt}")),
+        _ => None,
+    };
+    let lenient = match ctx {
+        Ctx::Model => f.lenient,
+        Ctx::Params => match f.ty {
+            Ty::I32 | Ty::I64 | Ty::F64 => Some(Lenient::NumberOrString),
+            Ty::Bool => Some(Lenient::BoolOrString),
+            _ => f.lenient,
+        },
+    };
+    if let Some(with) = with {
+        // The date-time adapters already read `""` as absent.
+        parts.push(format!("with = {}", lit(&with)));
+    } else if let Some(lenient) = lenient {
+        let path = match lenient {
+            Lenient::EmptyAsNone => "common_http::lenient::empty_as_none::deserialize".to_owned(),
+            other => format!("common_http::lenient::{}{opt}::deserialize", other.module()),
+        };
+        parts.push(format!("deserialize_with = {}", lit(&path)));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("#[serde({})]", parts.join(", ")))
+    }
+}
+
+/// The doc of a field: its description plus what the reader should know about the wire.
+pub(crate) fn field_doc(f: &Field) -> String {
+    let mut doc = f.doc.clone();
+    if let Some(default) = &f.default_doc {
+        doc.push_str(&format!("\n\nWhen absent the server uses `{default}`."));
+    }
+    if f.wire != naming::bare(&f.rust) && !f.envelope_data {
+        doc.push_str(&format!("\n\nOn the wire: `{}`.", f.wire));
+    }
+    if !f.aliases.is_empty() {
+        let list: Vec<String> = f.aliases.iter().map(|a| format!("`{a}`")).collect();
+        doc.push_str(&format!("\n\nAlso read from {}.", list.join(", ")));
+    }
+    if f.comma {
+        doc.push_str("\n\nSent as one comma-joined string.");
+    }
+    doc
+}
+
+/// Writes the fields of a struct body.
+pub(crate) fn write_fields(out: &mut Out, fields: &[Field], ctx: Ctx) {
+    for f in fields {
+        out.doc(&field_doc(f));
+        if let Some(attr) = serde_attr(f, ctx) {
+            out.line(attr);
+        }
+        out.line(format!("pub {}: {},", f.rust, field_ty(f)));
+    }
+}
+
+/// A parameter type for a value of `ty` in `new`/setters, and whether `.into()` is needed.
+pub(crate) fn arg_ty(ty: &Ty) -> (String, bool) {
+    match ty {
+        Ty::String | Ty::Enum(_) | Ty::Vec(_) | Ty::DateOrDateTime | Ty::Json | Ty::Timestamp => {
+            (format!("impl Into<{}>", ty.rust()), true)
+        }
+        other => (other.rust(), false),
+    }
+}
+
+/// The fields `new` asks for: required and not fixed by a one-value enum default.
+pub(crate) fn ctor_fields(fields: &[Field]) -> Vec<&Field> {
+    fields
+        .iter()
+        .filter(|f| f.required && f.fixed.is_none())
+        .collect()
+}
+
+/// Writes `pub fn new(..) -> Self` for `fields` (plus an extra trailing argument, for the
+/// body of a parameters struct).
+pub(crate) fn write_new(out: &mut Out, what: &str, fields: &[Field], extra: Option<(&str, &str)>) {
+    let args = ctor_fields(fields);
+    let count = args.len() + usize::from(extra.is_some());
+    if count == 0 {
+        out.doc(&format!("{what}, with every optional field unset."));
+    } else {
+        out.doc(&format!(
+            "{what} from its required fields; the optional ones start unset."
+        ));
+    }
+    if count > 7 {
+        out.line("#[allow(clippy::too_many_arguments)]");
+    }
+    let mut params: Vec<String> = args
+        .iter()
+        .map(|f| format!("{}: {}", f.rust, arg_ty(&f.ty).0))
+        .collect();
+    if let Some((name, ty)) = extra {
+        params.push(format!("{name}: {ty}"));
+    }
+    out.line(format!("pub fn new({}) -> Self {{", params.join(", ")));
+    out.line("Self {");
+    for f in fields {
+        if let Some(variant) = &f.fixed {
+            let Ty::Enum(e) = &f.ty else { continue };
+            out.line(format!("{}: {e}::{variant},", f.rust));
+        } else if f.required {
+            if arg_ty(&f.ty).1 {
+                out.line(format!("{}: {}.into(),", f.rust, f.rust));
+            } else {
+                out.line(format!("{},", f.rust));
+            }
+        } else {
+            out.line(format!("{}: None,", f.rust));
+        }
+    }
+    if let Some((name, _)) = extra {
+        out.line(format!("{name},"));
+    }
+    out.line("}");
+    out.line("}");
+}
+
+/// Clippy's `wrong_self_convention` expects `is_*`/`to_*`/`as_*`/`into_*`/`from_*`
+/// methods to take `self` differently than a consuming setter does.
+fn convention_prefix(name: &str) -> bool {
+    ["is_", "to_", "as_", "into_", "from_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// Writes `pub fn <field>(mut self, value) -> Self` for each optional field. `target`
+/// is `None` for a struct's own fields, or `Some("request")` for a builder delegating to
+/// the request it holds.
+pub(crate) fn write_setters(out: &mut Out, fields: &[Field], target: Option<&str>) {
+    for f in fields.iter().filter(|f| !f.required) {
+        out.blank();
+        out.doc(&format!("Sets `{}`: {}", f.wire, f.doc));
+        if convention_prefix(naming::bare(&f.rust)) {
+            out.line("#[allow(clippy::wrong_self_convention)]");
+        }
+        let (ty, into) = arg_ty(&f.ty);
+        out.line(format!(
+            "pub fn {}(mut self, value: {ty}) -> Self {{",
+            f.rust
+        ));
+        match target {
+            Some(inner) => out.line(format!("self.{inner} = self.{inner}.{}(value);", f.rust)),
+            None if into => out.line(format!("self.{} = Some(value.into());", f.rust)),
+            None => out.line(format!("self.{} = Some(value);", f.rust)),
+        }
+        out.line("self");
+        out.line("}");
+    }
+}
+
+/// An expression of type `Option<&T>` for a dotted path of fields from `base`.
+pub(crate) fn path_expr(base: &str, path: &[&Field]) -> String {
+    let mut expr = base.to_owned();
+    let mut optional = false;
+    for f in path {
+        expr = match (optional, f.required) {
+            (false, true) => format!("{expr}.{}", f.rust),
+            (false, false) => {
+                optional = true;
+                format!("{expr}.{}.as_ref()", f.rust)
+            }
+            (true, true) => format!("{expr}.map(|v| &v.{})", f.rust),
+            (true, false) => format!("{expr}.and_then(|v| v.{}.as_ref())", f.rust),
+        };
+    }
+    if optional {
+        expr
+    } else {
+        format!("Some(&{expr})")
+    }
+}
+
+/// Statements checking the documented constraints of `fields` (on `self`).
+pub(crate) fn validation_lines(api: &Api, fields: &[Field], base: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for f in fields {
+        let name = lit(&f.wire);
+        let mut checks: Vec<String> = Vec::new(); // on `v` (a reference or a copy)
+        if let (Ty::String, Some(min)) = (&f.ty, f.min_length) {
+            if min == 1 {
+                checks.push(format!("common_http::validate::non_empty({name}, v)?;"));
+            } else if min > 1 {
+                checks.push(format!(
+                    "if v.chars().count() < {min} {{ return Err(common_http::Error::invalid_request(\"`{}` must be at least {min} characters\")); }}",
+                    f.wire
+                ));
+            }
+        }
+        if matches!(f.ty, Ty::I32 | Ty::I64 | Ty::F64)
+            && (f.minimum.is_some() || f.maximum.is_some())
+        {
+            let bound = |b: Option<super::ir::Num>| match b {
+                Some(n) => format!("Some({})", as_ty_literal(n, &f.ty)),
+                None => "None".to_owned(),
+            };
+            checks.push(format!(
+                "common_http::validate::in_range({name}, *v, {}, {})?;",
+                bound(f.minimum),
+                bound(f.maximum)
+            ));
+        }
+        let nested = match &f.ty {
+            Ty::Struct(s) if api.find_struct(s).is_some_and(|s| s.request_side) => Some(false),
+            Ty::Vec(inner) => match &**inner {
+                Ty::Struct(s) if api.find_struct(s).is_some_and(|s| s.request_side) => Some(true),
+                _ => None,
+            },
+            _ => None,
+        };
+        match nested {
+            Some(false) => checks.push("v.validate()?;".to_owned()),
+            Some(true) => checks.push("for item in v { item.validate()?; }".to_owned()),
+            None => {}
+        }
+        if checks.is_empty() {
+            continue;
+        }
+        let body = checks.join("\n");
+        if f.required {
+            lines.push(format!("{{ let v = &{base}.{}; {body} }}", f.rust));
+        } else {
+            lines.push(format!("if let Some(v) = &{base}.{} {{ {body} }}", f.rust));
+        }
+    }
+    lines
+}
+
+fn as_ty_literal(n: super::ir::Num, ty: &Ty) -> String {
+    match (n, ty) {
+        (super::ir::Num::Int(i), Ty::F64) => super::ir::Num::Float(i as f64).literal(),
+        (n, _) => n.literal(),
+    }
+}
+
+/// A check that the end of a range does not precede its start. `start`/`end` are the
+/// fields along each path, `names` the wire names used in the message.
+pub(crate) fn range_line(base: &str, start: (&str, &[&Field]), end: (&str, &[&Field])) -> String {
+    let ty = start.1.last().map(|f| f.ty.clone()).unwrap_or(Ty::Json);
+    let value = |path: &[&Field]| {
+        let expr = path_expr(base, path);
+        if ty == Ty::DateOrDateTime {
+            format!("{expr}.map(common_http::datetime::DateOrDateTime::start)")
+        } else {
+            expr
+        }
+    };
+    format!(
+        "common_http::validate::ordered({}, {}, {}, {})?;",
+        lit(start.0),
+        value(start.1),
+        lit(end.0),
+        value(end.1)
+    )
+}
+
+/// The models file: every object schema, in spec order.
+pub(crate) fn render(api: &Api, header: &str) -> String {
+    let mut out = Out::default();
+    out.line(header);
+    out.inner_doc(&format!(
+        "Models of the {} (`components.schemas`).",
+        api.title
+    ));
+    out.blank();
+    out.line("use super::enums::*;");
+    out.blank();
+    for s in &api.structs {
+        render_struct(&mut out, api, s);
+    }
+    out.finish()
+}
+
+fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
+    out.doc(&s.doc);
+    out.line("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]");
+    let generics = if s.envelope {
+        out.line("#[serde(bound(deserialize = \"T: serde::de::DeserializeOwned\", serialize = \"T: serde::Serialize\"))]");
+        "<T>"
+    } else {
+        ""
+    };
+    out.line("#[non_exhaustive]");
+    out.line(format!("pub struct {}{generics} {{", s.name));
+    write_fields(out, &s.fields, Ctx::Model);
+    out.line("}");
+    out.blank();
+
+    let json_strings: Vec<&Field> = s.fields.iter().filter(|f| f.json_string).collect();
+    if !s.request_side && json_strings.is_empty() {
+        return;
+    }
+    out.line(format!("impl{generics} {}{generics} {{", s.name));
+    if s.request_side {
+        write_new(out, &format!("A `{}`", s.name), &s.fields, None);
+        write_setters(out, &s.fields, None);
+        out.blank();
+        write_validate(out, api, s);
+    }
+    for f in json_strings {
+        out.blank();
+        out.doc(&format!(
+            "Parses `{}`, a JSON document sent as a string: `Ok(None)` when it is absent or empty.",
+            f.wire
+        ));
+        out.line(format!(
+            "pub fn parse_{}(&self) -> Result<Option<serde_json::Value>, serde_json::Error> {{",
+            naming::bare(&f.rust)
+        ));
+        if f.required {
+            out.line(format!("let text = self.{}.as_str();", f.rust));
+            out.line("if text.trim().is_empty() { return Ok(None); }");
+            out.line("serde_json::from_str(text).map(Some)");
+        } else {
+            out.line(format!("match self.{}.as_deref() {{", f.rust));
+            out.line(
+                "Some(text) if !text.trim().is_empty() => serde_json::from_str(text).map(Some),",
+            );
+            out.line("_ => Ok(None),");
+            out.line("}");
+        }
+        out.line("}");
+    }
+    out.line("}");
+    out.blank();
+    if s.request_side && ctor_fields(&s.fields).is_empty() {
+        write_default(out, &s.name);
+    }
+}
+
+/// `impl Default` through an argument-less `new()` (clippy's `new_without_default`).
+pub(crate) fn write_default(out: &mut Out, name: &str) {
+    out.line(format!("impl Default for {name} {{"));
+    out.line("fn default() -> Self {");
+    out.line("Self::new()");
+    out.line("}");
+    out.line("}");
+    out.blank();
+}
+
+fn write_validate(out: &mut Out, api: &Api, s: &Struct) {
+    out.doc(
+        "Checks the documented constraints (required text not empty, numbers within their \
+         bounds, ranges in order, nested values) before anything is sent.",
+    );
+    out.line("pub fn validate(&self) -> Result<(), common_http::Error> {");
+    for line in validation_lines(api, &s.fields, "self") {
+        out.line(line);
+    }
+    for (start, end) in &s.ranges {
+        let a = super::spec::body_path(&api.structs, &s.name, start).unwrap_or_default();
+        let b = super::spec::body_path(&api.structs, &s.name, end).unwrap_or_default();
+        out.line(range_line("self", (start, &a), (end, &b)));
+    }
+    out.line("Ok(())");
+    out.line("}");
+}
