@@ -289,7 +289,7 @@ fn unknown_fields_and_enum_values_still_deserialise() {
     let record = &page.data.unwrap().list[0];
     assert_eq!(record.task_progress, Some(rokid::TaskProgress::Unknown(99)));
     assert_eq!(
-        serde_json::to_value(&record.task_progress).unwrap(),
+        serde_json::to_value(record.task_progress).unwrap(),
         Value::from(99)
     );
 

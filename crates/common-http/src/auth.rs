@@ -29,11 +29,12 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         request: &mut reqwest::Request,
     ) -> Result<CredentialGeneration, Error>;
 
-    /// The server rejected the credentials of `generation`. Drop them if cached, and say
-    /// whether a retry with new credentials could succeed. A static key cannot get
-    /// better, so the default is `false`.
-    async fn credentials_rejected(&self, generation: CredentialGeneration) -> bool {
-        let _ = generation;
+    /// The server rejected the credentials of `generation` with `error` (an HTTP 401, or
+    /// a vendor code the envelope flagged). Drop them if cached, and say whether a retry
+    /// with new credentials could succeed. A static key cannot get better, so the default
+    /// is `false`.
+    async fn credentials_rejected(&self, generation: CredentialGeneration, error: &Error) -> bool {
+        let _ = (generation, error);
         false
     }
 }

@@ -144,7 +144,9 @@ impl HttpClient {
                     Err(err) => err,
                 };
                 if err.is_auth() {
-                    if !reauthenticated && self.inner.auth.credentials_rejected(generation).await {
+                    if !reauthenticated
+                        && self.inner.auth.credentials_rejected(generation, &err).await
+                    {
                         reauthenticated = true;
                         tracing::info!(
                             attempt,

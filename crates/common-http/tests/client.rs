@@ -93,7 +93,8 @@ impl Authenticator for CountingAuth {
         Ok(CredentialGeneration(generation))
     }
 
-    async fn credentials_rejected(&self, generation: CredentialGeneration) -> bool {
+    async fn credentials_rejected(&self, generation: CredentialGeneration, error: &Error) -> bool {
+        assert!(error.is_auth(), "only rejections are reported: {error:?}");
         self.rejections.fetch_add(1, Ordering::SeqCst);
         if self.renewable {
             let _ = self.generation.compare_exchange(
