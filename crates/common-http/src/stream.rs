@@ -135,6 +135,9 @@ pub struct ByteStream {
     inner: Chunks,
     idle: Duration,
     timer: Pin<Box<Sleep>>,
+    /// The timer runs only while waiting for the body: armed at the first wait after
+    /// each chunk, so time the caller spends between polls never counts.
+    armed: bool,
     done: bool,
 }
 
@@ -145,6 +148,7 @@ impl ByteStream {
             inner,
             idle,
             timer: Box::pin(tokio::time::sleep(idle)),
+            armed: false,
             done: false,
         }
     }
@@ -172,8 +176,7 @@ impl Stream for ByteStream {
         }
         match self.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                let deadline = Instant::now() + self.idle;
-                self.timer.as_mut().reset(deadline);
+                self.armed = false;
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => {
@@ -184,13 +187,26 @@ impl Stream for ByteStream {
                 self.done = true;
                 Poll::Ready(None)
             }
-            Poll::Pending => match self.timer.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    self.done = true;
-                    Poll::Ready(Some(Err(Error::timeout(Some(self.idle)))))
+            Poll::Pending => {
+                if !self.armed {
+                    let deadline = Instant::now() + self.idle;
+                    self.timer.as_mut().reset(deadline);
+                    self.armed = true;
                 }
-                Poll::Pending => Poll::Pending,
-            },
+                self.poll_idle_timer(cx)
+            }
+        }
+    }
+}
+
+impl ByteStream {
+    fn poll_idle_timer(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.done = true;
+                Poll::Ready(Some(Err(Error::timeout(Some(self.idle)))))
+            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }
