@@ -49,6 +49,8 @@ enum Kind {
     Stream { message: String },
     /// Configuration that cannot work (bad base URL, TLS set-up).
     Config { message: String },
+    /// A local I/O failure (writing a download to disk); never retried.
+    Io { message: String },
 }
 
 /// A vendor's own error report: the code and message from its envelope.
@@ -180,6 +182,14 @@ impl Error {
         })
     }
 
+    /// A local I/O failure, e.g. writing a download; `message` says what was being done.
+    pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
+        Self::new(Kind::Io {
+            message: message.into(),
+        })
+        .with_source(source)
+    }
+
     /// A transport failure after the connection was made.
     pub fn transport(source: impl Into<BoxError>) -> Self {
         Self::new(Kind::Transport).with_source(source)
@@ -195,12 +205,9 @@ impl Error {
             Kind::Config {
                 message: "the request could not be built".into(),
             }
-        } else if err.is_decode() {
-            Kind::Decode {
-                path: String::new(),
-                excerpt: String::new(),
-            }
         } else {
+            // Includes `is_body()` and `is_decode()`: reqwest reports a body cut short as
+            // one of those, and for us that is the connection failing, not bad JSON.
             Kind::Transport
         };
         // The URL may carry query parameters a vendor treats as secret (Sobot's sign).
@@ -250,6 +257,11 @@ impl Error {
     /// The event stream broke its own rules.
     pub fn is_stream(&self) -> bool {
         matches!(self.kind, Kind::Stream { .. })
+    }
+
+    /// A local I/O operation failed (see [`Error::io`]).
+    pub fn is_io(&self) -> bool {
+        matches!(self.kind, Kind::Io { .. })
     }
 
     /// The configuration cannot work.
@@ -361,7 +373,10 @@ impl fmt::Display for Error {
             Kind::Connect => f.write_str("could not connect to the server"),
             Kind::Timeout { after: Some(d) } => write!(f, "timed out after {d:?}"),
             Kind::Timeout { after: None } => f.write_str("timed out"),
-            Kind::Transport => f.write_str("the connection failed"),
+            Kind::Transport => match &self.source {
+                Some(source) => write!(f, "the connection failed: {source}"),
+                None => f.write_str("the connection failed"),
+            },
             Kind::Status { status, excerpt } if excerpt.is_empty() => {
                 write!(f, "HTTP {status}")
             }
@@ -381,6 +396,7 @@ impl fmt::Display for Error {
             Kind::Decode { path, .. } => write!(f, "could not decode the response at `{path}`"),
             Kind::Stream { message } => write!(f, "broken event stream: {message}"),
             Kind::Config { message } => write!(f, "invalid configuration: {message}"),
+            Kind::Io { message } => write!(f, "{message}"),
         }
     }
 }

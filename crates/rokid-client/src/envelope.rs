@@ -6,8 +6,17 @@ use serde::de::DeserializeOwned;
 
 use crate::generated::RokidResponse;
 
+/// Envelope codes that mean the API key was rejected (expired, revoked, unknown).
+const AUTH_CODES: [i32; 2] = [401, 403];
+
 /// Success is `code == 0` (and `success` not `false`); anything else is the vendor's error
 /// with its code and message.
+///
+/// The Rokid docs publish no error-code table. Assumption: envelope codes `401` and `403`
+/// carry their HTTP meaning (expired, revoked or unknown key); they are marked
+/// "credentials rejected", so the caller gets [`Error::is_auth`]. A static API key cannot
+/// be renewed, so the runtime does not retry them. An HTTP 401 is an auth error whatever
+/// the body says.
 ///
 /// A missing or `null` `data` on success is read as JSON `null`: payload types that accept
 /// it (`serde_json::Value`, `Option<_>`, `()`) get their empty value, any other type is
@@ -19,10 +28,11 @@ impl<T: DeserializeOwned> Envelope for RokidResponse<T> {
         if self.code == 0 && self.success != Some(false) {
             return common_http::success_payload(self.data, body);
         }
-        Err(Error::api(ApiError::new(
-            self.code.to_string(),
-            self.message.unwrap_or_default(),
-        )))
+        let auth = AUTH_CODES.contains(&self.code);
+        Err(Error::api(
+            ApiError::new(self.code.to_string(), self.message.unwrap_or_default())
+                .credentials_rejected(auth),
+        ))
     }
 }
 
@@ -46,6 +56,11 @@ mod tests {
         let err =
             result::<WorkRecordPage>(r#"{"code":401,"message":"expired","success":false}"#).err();
         assert_eq!(err.as_ref().and_then(Error::vendor_code), Some("401"));
+        assert!(err.is_some_and(|e| e.is_auth()));
+        let err =
+            result::<WorkRecordPage>(r#"{"code":500,"message":"busy","success":false}"#).err();
+        assert!(err.as_ref().is_some_and(|e| e.is_api() && !e.is_auth()));
+        assert_eq!(err.as_ref().and_then(Error::vendor_message), Some("busy"));
         let err = result::<WorkRecordPage>(r#"{"code":0,"success":false,"message":"no"}"#).err();
         assert!(err.is_some_and(|e| e.is_api()));
         let err = result::<WorkRecordPage>(r#"{"code":0,"message":"OK"}"#).err();
