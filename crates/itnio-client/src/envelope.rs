@@ -4,12 +4,15 @@
 use common_http::{ApiError, Envelope, Error};
 use serde::de::DeserializeOwned;
 
-use crate::generated::ItnioResponse;
+use crate::generated::{ItnioResponse, ResponseCode};
 
-/// `code` (a number or a string, or `status`) 0 is success; -1 (authentication error) and
-/// -16 (timestamp expired) are rejected credentials, so the request is signed afresh and
-/// retried once; -18 (system exception) is temporary; anything else is the vendor's error
-/// with its code and message.
+/// `code` (a number or a string, or `status`) 0 is success. -1 (authentication error) and
+/// -16 (timestamp expired) are rejected credentials, so the error answers
+/// [`Error::is_auth`]; whether the call is then retried is the signer's decision
+/// ([`ItnioSigner`](crate::ItnioSigner) retries only -16, once, with a fresh timestamp: the
+/// same key and secret cannot fix a -1). -18 (system exception) is temporary (an
+/// idempotent call is retried per the retry policy); anything else is the vendor's error
+/// with its code (see [`ResponseCode`]) and message.
 ///
 /// A missing or `null` `data` on success is read as JSON `null`: payload types that accept
 /// it (`serde_json::Value`, `Option<_>`, `()`) get their empty value, any other type is
@@ -18,15 +21,37 @@ impl<T: DeserializeOwned> Envelope for ItnioResponse<T> {
     type Data = T;
 
     fn into_result(self, body: &[u8]) -> Result<T, Error> {
-        match self.code {
-            0 => common_http::success_payload(self.data, body),
+        match self.response_code() {
+            ResponseCode::Success => common_http::success_payload(self.data, body),
             code => Err(Error::api(
-                ApiError::new(code.to_string(), self.msg.unwrap_or_default())
-                    .credentials_rejected(matches!(code, -1 | -16))
-                    .temporary(code == -18),
+                ApiError::new(self.code.to_string(), self.msg.unwrap_or_default())
+                    .credentials_rejected(matches!(
+                        code,
+                        ResponseCode::AuthenticationError | ResponseCode::TimestampExpired
+                    ))
+                    .temporary(code == ResponseCode::SystemException),
             )),
         }
     }
+}
+
+impl<T> ItnioResponse<T> {
+    /// The typed `code` (unknown codes are kept in [`ResponseCode::Unknown`]).
+    pub fn response_code(&self) -> ResponseCode {
+        ResponseCode::from(i64::from(self.code))
+    }
+}
+
+/// The typed vendor code of an error, when the vendor sent one (`None` for transport,
+/// timeout, decode, invalid-request … errors).
+///
+/// ```
+/// use itnio_client::{ResponseCode, response_code};
+/// let err = common_http::Error::api(common_http::ApiError::new("-22", "parameter exception"));
+/// assert_eq!(response_code(&err), Some(ResponseCode::ParameterException));
+/// ```
+pub fn response_code(error: &Error) -> Option<ResponseCode> {
+    error.vendor_code().and_then(|code| code.parse().ok())
 }
 
 #[cfg(test)]
@@ -60,5 +85,35 @@ mod tests {
         );
         let err = result::<TaskPage>(r#"{"code":-22,"msg":"parameter exception"}"#).err();
         assert_eq!(err.as_ref().and_then(Error::vendor_code), Some("-22"));
+        assert_eq!(
+            err.as_ref().and_then(response_code),
+            Some(ResponseCode::ParameterException)
+        );
+        assert!(
+            err.as_ref()
+                .is_some_and(|e| !e.is_auth() && !e.is_retryable())
+        );
+    }
+
+    #[test]
+    fn auth_codes_and_unknown_codes() {
+        let err = result::<TaskPage>(r#"{"code":"-1","msg":"authentication error"}"#).err();
+        assert!(err.as_ref().is_some_and(Error::is_auth));
+        assert_eq!(
+            err.as_ref().and_then(response_code),
+            Some(ResponseCode::AuthenticationError)
+        );
+        let err = result::<TaskPage>(r#"{"code":-2,"msg":"restricted IP"}"#).err();
+        assert!(err.as_ref().is_some_and(|e| !e.is_auth()));
+        assert_eq!(
+            err.as_ref().and_then(response_code),
+            Some(ResponseCode::RestrictedIp)
+        );
+        let err = result::<TaskPage>(r#"{"code":-777,"msg":"new"}"#).err();
+        assert_eq!(
+            err.as_ref().and_then(response_code),
+            Some(ResponseCode::Unknown(-777))
+        );
+        assert_eq!(err.as_ref().and_then(Error::vendor_message), Some("new"));
     }
 }
