@@ -29,6 +29,14 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         request: &mut reqwest::Request,
     ) -> Result<CredentialGeneration, Error>;
 
+    /// Whether `error` means the credentials were rejected although the envelope did not
+    /// flag it (a vendor whose set of "token invalid" codes is configurable). Errors for
+    /// which [`Error::is_auth`] is already true need no help. Default: `false`.
+    fn rejects_credentials(&self, error: &Error) -> bool {
+        let _ = error;
+        false
+    }
+
     /// The server rejected the credentials of `generation` with `error` (an HTTP 401, or
     /// a vendor code the envelope flagged). Drop them if cached, and say whether a retry
     /// with new credentials could succeed. A static key cannot get better, so the default

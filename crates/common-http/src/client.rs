@@ -94,14 +94,39 @@ impl HttpClient {
     /// status, for streaming the body (downloads, event streams). The attempt timeout
     /// covers only the wait for headers; nothing is retried once a response arrived.
     pub async fn send_streaming(&self, spec: RequestSpec) -> Result<reqwest::Response, Error> {
+        self.send_streaming_checked(spec, None::<fn(StatusCode, &[u8]) -> Error>)
+            .await
+    }
+
+    /// [`HttpClient::send_streaming`]; with `on_json`, a JSON answer (a 2xx with a JSON
+    /// content type, or a 4xx) is not the stream but a vendor envelope, and `on_json` turns
+    /// its body into the error inside the attempt loop (so re-authentication applies).
+    pub(crate) async fn send_streaming_checked(
+        &self,
+        spec: RequestSpec,
+        on_json: Option<impl Fn(StatusCode, &[u8]) -> Error>,
+    ) -> Result<reqwest::Response, Error> {
         let limit = self.inner.config.max_response_bytes.min(64 * 1024);
+        let on_json = &on_json;
         self.run(&spec, move |response| async move {
             let status = response.status();
-            if status.is_success() {
+            let is_json = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+            if status.is_success() && !(is_json && on_json.is_some()) {
                 return Ok(response);
             }
             let body = read_body(response, limit).await.unwrap_or_default();
-            Err(Error::status(status, &body))
+            match on_json {
+                Some(on_json)
+                    if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() =>
+                {
+                    Err(on_json(status, &body))
+                }
+                _ => Err(Error::status(status, &body)),
+            }
         })
         .await
     }
@@ -143,7 +168,7 @@ impl HttpClient {
                     Ok(value) => return Ok(value),
                     Err(err) => err,
                 };
-                if err.is_auth() {
+                if err.is_auth() || self.inner.auth.rejects_credentials(&err) {
                     if !reauthenticated
                         && self.inner.auth.credentials_rejected(generation, &err).await
                     {

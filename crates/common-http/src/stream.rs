@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::{Instant, Sleep};
 
 use crate::sse::{self, EventStream, StreamError};
-use crate::{Error, HttpClient, RequestSpec};
+use crate::{Envelope, Error, HttpClient, RequestSpec};
 
 type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
 
@@ -33,10 +33,44 @@ impl HttpClient {
             http::HeaderValue::from_static("text/event-stream"),
         );
         let response = self.send_streaming(spec).await?;
+        Ok(self.sse_from(response))
+    }
+
+    /// Like [`HttpClient::send_sse`], for a vendor that may answer a streaming call with
+    /// its JSON envelope instead of a stream (an invalid token, a bad parameter): such a
+    /// 2xx answer, not `text/event-stream`, is decoded as `E` and its error returned,
+    /// inside the attempt loop, so a rejected token is renewed and the call retried once.
+    /// A successful envelope where a stream was expected is a decode error.
+    pub async fn send_sse_or_envelope<E: Envelope>(
+        &self,
+        spec: RequestSpec,
+    ) -> Result<SseStream, Error> {
+        let spec = spec.header(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("text/event-stream"),
+        );
+        let response = self
+            .send_streaming_checked(
+                spec,
+                Some(|status, body: &[u8]| match crate::decode_json::<E>(body) {
+                    Ok(envelope) => match envelope.into_result(body) {
+                        Err(err) => err,
+                        Ok(_) => {
+                            Error::decode("", body, "expected an event stream, got a JSON document")
+                        }
+                    },
+                    Err(_) => Error::status(status, body),
+                }),
+            )
+            .await?;
+        Ok(self.sse_from(response))
+    }
+
+    fn sse_from(&self, response: reqwest::Response) -> SseStream {
         let chunks: Chunks = Box::pin(response.bytes_stream());
-        Ok(SseStream {
+        SseStream {
             inner: EventStream::new(chunks).with_idle_timeout(self.config().stream_idle_timeout()),
-        })
+        }
     }
 
     /// Sends the request and returns its body as a stream of chunks (for downloads that

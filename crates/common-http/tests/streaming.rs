@@ -7,7 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common_http::{ClientConfig, HttpClient, NoAuth, RequestSpec, RetryPolicy};
+use async_trait::async_trait;
+use common_http::{
+    ApiError, Authenticator, ClientConfig, CredentialGeneration, Envelope, Error, HttpClient,
+    NoAuth, RequestSpec, RetryPolicy,
+};
 use futures::StreamExt as _;
 use http::Method;
 use serde::Deserialize;
@@ -153,4 +157,101 @@ async fn an_error_status_on_a_stream_is_a_typed_error_with_the_body_excerpt() {
     assert_eq!(err.status_code(), Some(http::StatusCode::NOT_FOUND));
     assert_eq!(err.raw_body(), Some("no report"));
     assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+/// `{"code": .., "message": ..}`; "AUTH" means the token was rejected.
+#[derive(Debug, Deserialize)]
+struct CodeEnvelope {
+    code: String,
+    message: String,
+}
+
+impl Envelope for CodeEnvelope {
+    type Data = ();
+
+    fn into_result(self, _body: &[u8]) -> Result<(), Error> {
+        match self.code.as_str() {
+            "0" => Ok(()),
+            code => Err(ApiError::new(code, self.message)
+                .credentials_rejected(code == "AUTH")
+                .into()),
+        }
+    }
+}
+
+/// A token that is renewed on rejection; counts renewals.
+#[derive(Debug, Default)]
+struct RenewingToken(AtomicUsize);
+
+#[async_trait]
+impl Authenticator for RenewingToken {
+    async fn authenticate(
+        &self,
+        _request: &mut reqwest::Request,
+    ) -> Result<CredentialGeneration, Error> {
+        Ok(CredentialGeneration(self.0.load(Ordering::SeqCst) as u64))
+    }
+
+    async fn credentials_rejected(&self, _: CredentialGeneration, _: &Error) -> bool {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+}
+
+/// Answers the first connection with `first` and every later one with `later`.
+async fn two_faced_server(first: &'static str, later: &'static str) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let reply = if n == 0 { first } else { later };
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (base, connections)
+}
+
+const JSON_REJECTION: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 37\r\nconnection: close\r\n\r\n{\"code\":\"AUTH\",\"message\":\"token bad\"}";
+
+#[tokio::test]
+async fn a_json_envelope_in_place_of_a_stream_is_a_vendor_error_and_renews_credentials_once() {
+    assert_eq!(
+        JSON_REJECTION.split("\r\n\r\n").nth(1).map(str::len),
+        Some(37)
+    );
+    let (base, connections) = two_faced_server(
+        JSON_REJECTION,
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\ndata: hi\n\n",
+    )
+    .await;
+    let auth = Arc::new(RenewingToken::default());
+    let config = ClientConfig::builder().base_url(&base).build().unwrap();
+    let client = HttpClient::new(config, auth.clone()).unwrap();
+    // Not idempotent: only the re-authentication retry may send it again.
+    let mut events = client
+        .send_sse_or_envelope::<CodeEnvelope>(RequestSpec::new(Method::POST, "/answer"))
+        .await
+        .unwrap();
+    assert_eq!(events.next().await.unwrap().unwrap().data, "hi");
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+    assert_eq!(auth.0.load(Ordering::SeqCst), 1);
+
+    // Rejected every time: an auth error after exactly two requests.
+    let (base, connections) = two_faced_server(JSON_REJECTION, JSON_REJECTION).await;
+    let config = ClientConfig::builder().base_url(&base).build().unwrap();
+    let client = HttpClient::new(config, Arc::new(RenewingToken::default())).unwrap();
+    let err = client
+        .send_sse_or_envelope::<CodeEnvelope>(RequestSpec::new(Method::POST, "/answer"))
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert_eq!(err.vendor_code(), Some("AUTH"));
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
 }

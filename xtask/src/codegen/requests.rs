@@ -462,7 +462,14 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
             ty.rust()
         ));
         out.line("let spec = self.to_spec()?;");
-        out.line("Ok(self.http.send_sse(spec).await?.json())");
+        match &api.envelope {
+            // A JSON envelope in place of the stream (a rejected token, say) is decoded as
+            // the vendor's error, so re-authentication and retries still apply.
+            Some(envelope) => out.line(format!(
+                "Ok(self.http.send_sse_or_envelope::<{envelope}<serde_json::Value>>(spec).await?.json())"
+            )),
+            None => out.line("Ok(self.http.send_sse(spec).await?.json())"),
+        }
         out.line("}");
     }
 

@@ -286,7 +286,11 @@ impl Answer {
         self,
     ) -> Result<common_http::JsonEvents<RobotAnswerRespVo>, common_http::Error> {
         let spec = self.to_spec()?;
-        Ok(self.http.send_sse(spec).await?.json())
+        Ok(self
+            .http
+            .send_sse_or_envelope::<SobotResponse<serde_json::Value>>(spec)
+            .await?
+            .json())
     }
 }
 

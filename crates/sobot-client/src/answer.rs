@@ -1,0 +1,444 @@
+//! Streaming answers (`POST /ai-agent-open/ask/answer`) as typed events, following the
+//! document's "Streaming API parsing method".
+//!
+//! - `MESSAGE`: a chunk of text to append ([`AnswerEvent::Message`]).
+//! - `ANSWER_INFO` / `PROCESS_INFO` (and the third-party `THIRD_*` forms): the answer's
+//!   information: transfer result, delay, workflow enum data, cards
+//!   ([`AnswerEvent::Info`]).
+//! - `ERROR`: the server could not parse something ([`AnswerEvent::Error`]).
+//! - `ERROR_END`: the chat was terminated ([`AnswerEvent::End`]); it is the last item.
+//!
+//! Each server-sent event may carry one bare answer object or an envelope with
+//! `data: [...]` (as in the document's example); both are read, and both snake_case and
+//! camelCase field names are accepted.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use common_http::reexports::serde_json::{self, Map, Value};
+use common_http::{ApiError, Error, RequestOptions, RequestSpec, SseStream, decode_json};
+use futures::{Stream, StreamExt};
+
+use crate::client::SobotClient;
+use crate::generated::{Answer, OpenRobotAnswerReqVo, RobotAnswerMessageType, RobotAnswerRespVo};
+
+/// A chunk of answer text (`MESSAGE`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct MessageChunk {
+    /// The text to append (may be empty).
+    pub text: String,
+    /// The id of the message the chunk belongs to (`msgid` / `msgId`).
+    pub msgid: Option<String>,
+    /// The round id (`roundid` / `roundId`).
+    pub roundid: Option<String>,
+    /// The chat id (`ai_agent_cid` / `aiAgentCid`).
+    pub ai_agent_cid: Option<String>,
+    /// `message_end` (third-party streams mark the last chunk).
+    pub message_end: bool,
+}
+
+/// What the server said with an `ERROR` or `ERROR_END` event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct StreamNotice {
+    /// The `answer` text sent with it, if any.
+    pub message: Option<String>,
+    /// The message id, if any.
+    pub msgid: Option<String>,
+    /// The chat id, if any.
+    pub ai_agent_cid: Option<String>,
+}
+
+/// One typed item of a streaming answer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AnswerEvent {
+    /// `MESSAGE`: text to append to the answer.
+    Message(MessageChunk),
+    /// `ANSWER_INFO`, `PROCESS_INFO`, `THIRD_ANSWER_INFO`, `THIRD_PROCESS_INFO`: the answer
+    /// information (transfer result, delay, workflow enum data, cards).
+    Info(Box<RobotAnswerRespVo>),
+    /// `ERROR`: the server reported a parsing error; the stream goes on.
+    Error(StreamNotice),
+    /// `ERROR_END`: the chat was terminated; nothing follows.
+    End(StreamNotice),
+    /// A message type this version does not know, with the raw object.
+    Other {
+        /// The `robot_answer_message_type` as sent.
+        message_type: String,
+        /// The whole object.
+        raw: Value,
+    },
+}
+
+impl AnswerEvent {
+    /// The text to append, for a [`AnswerEvent::Message`].
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            AnswerEvent::Message(chunk) => Some(&chunk.text),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the terminating `ERROR_END` item.
+    pub fn is_end(&self) -> bool {
+        matches!(self, AnswerEvent::End(_))
+    }
+}
+
+/// A prepared streaming `answer` call; nothing is sent until [`AnswerRequest::send`].
+#[derive(Debug, Clone)]
+pub struct AnswerRequest {
+    client: SobotClient,
+    request: OpenRobotAnswerReqVo,
+    options: RequestOptions,
+}
+
+impl AnswerRequest {
+    pub(crate) fn new(client: SobotClient, request: OpenRobotAnswerReqVo) -> Self {
+        Self {
+            client,
+            request,
+            options: RequestOptions::default(),
+        }
+    }
+
+    /// The request as it stands.
+    pub fn request(&self) -> &OpenRobotAnswerReqVo {
+        &self.request
+    }
+
+    /// Overrides the client's timeout (until the response headers) for this call.
+    pub fn with_options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Validates, then describes the request without sending it.
+    pub fn to_spec(&self) -> Result<RequestSpec, Error> {
+        Answer::new(self.client.http().clone(), self.request.clone())
+            .with_options(self.options.clone())
+            .to_spec()
+    }
+
+    /// Sends the question and returns the answer as a stream of [`AnswerEvent`]s.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: sobot_client::SobotClient, request: sobot_client::OpenRobotAnswerReqVo) -> Result<(), common_http::Error> {
+    /// use futures::TryStreamExt;
+    /// let mut events = client.answer(request).send().await?;
+    /// while let Some(event) = events.try_next().await? {
+    ///     if let Some(text) = event.text() {
+    ///         let _ = text; // append to the screen
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<AnswerStream, Error> {
+        let spec = self.to_spec()?;
+        // Sobot answers a refused call (an invalid token, a bad parameter) with its JSON
+        // envelope instead of a stream: decoded as the vendor error, so the token is
+        // renewed and the question sent once more, as for any other call.
+        let sse = self
+            .client
+            .http()
+            .send_sse_or_envelope::<crate::SobotResponse<serde_json::Value>>(spec)
+            .await?;
+        Ok(AnswerStream::new(sse))
+    }
+
+    /// Sends the question and collects the whole answer.
+    pub async fn collect(self) -> Result<CollectedAnswer, Error> {
+        self.send().await?.collect_answer().await
+    }
+}
+
+type DataStream = Pin<Box<dyn Stream<Item = Result<String, Error>> + Send>>;
+
+/// The events of one streaming answer. Dropping it closes the connection.
+pub struct AnswerStream {
+    inner: Option<DataStream>,
+    pending: VecDeque<AnswerEvent>,
+}
+
+impl fmt::Debug for AnswerStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnswerStream")
+            .field("open", &self.inner.is_some())
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+impl AnswerStream {
+    fn new(sse: SseStream) -> Self {
+        Self::from_data(sse.map(|event| event.map(|e| e.data)))
+    }
+
+    /// A stream of answer events over any stream of SSE `data` payloads (for tests and
+    /// for transports of your own).
+    pub fn from_data<S>(data: S) -> Self
+    where
+        S: Stream<Item = Result<String, Error>> + Send + 'static,
+    {
+        Self {
+            inner: Some(Box::pin(data)),
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Reads the stream to its end (or to `ERROR_END`) and collects the answer.
+    pub async fn collect_answer(mut self) -> Result<CollectedAnswer, Error> {
+        let mut collected = CollectedAnswer::default();
+        while let Some(event) = self.next().await {
+            collected.push(event?);
+        }
+        Ok(collected)
+    }
+
+    /// Reads the stream to its end and returns the final answer text
+    /// (see [`CollectedAnswer::final_text`]).
+    pub async fn collect_text(self) -> Result<String, Error> {
+        Ok(self.collect_answer().await?.final_text())
+    }
+}
+
+impl Stream for AnswerStream {
+    type Item = Result<AnswerEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(event) = this.pending.pop_front() {
+                if event.is_end() {
+                    // Nothing follows a terminated chat: close the connection now.
+                    this.inner = None;
+                    this.pending.clear();
+                }
+                return Poll::Ready(Some(Ok(event)));
+            }
+            let Some(inner) = this.inner.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match inner.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.inner = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(err))) => {
+                    this.inner = None;
+                    return Poll::Ready(Some(Err(err)));
+                }
+                Poll::Ready(Some(Ok(data))) => match parse_data(&data) {
+                    Ok(events) => this.pending.extend(events),
+                    Err(err) => {
+                        this.inner = None;
+                        return Poll::Ready(Some(Err(err)));
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// A whole answer, collected from its events.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct CollectedAnswer {
+    /// The `MESSAGE` chunks, appended in order.
+    pub text: String,
+    /// The answer information events, in order.
+    pub infos: Vec<RobotAnswerRespVo>,
+    /// `ERROR` notices.
+    pub errors: Vec<StreamNotice>,
+    /// The `ERROR_END` notice, when the chat was terminated.
+    pub terminated: Option<StreamNotice>,
+}
+
+impl CollectedAnswer {
+    /// Adds one event (to collect while also displaying the stream).
+    pub fn push(&mut self, event: AnswerEvent) {
+        match event {
+            AnswerEvent::Message(chunk) => self.text.push_str(&chunk.text),
+            AnswerEvent::Info(info) => self.infos.push(*info),
+            AnswerEvent::Error(notice) => self.errors.push(notice),
+            AnswerEvent::End(notice) => self.terminated = Some(notice),
+            AnswerEvent::Other { .. } => {}
+        }
+    }
+
+    /// The answer text: the `MESSAGE` chunks, or, when no chunk arrived, the `answer` of
+    /// the information events (a direct answer may come whole).
+    pub fn final_text(&self) -> String {
+        if !self.text.is_empty() {
+            return self.text.clone();
+        }
+        self.infos
+            .iter()
+            .filter_map(|i| i.answer.as_deref())
+            .filter(|a| !a.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The last information event whose `delay` is greater than 0 (a node timeout to poll,
+    /// see [`SobotClient::poll_node_timeout`]).
+    pub fn delayed(&self) -> Option<&RobotAnswerRespVo> {
+        self.infos.iter().rev().find(|i| i.delay > 0)
+    }
+}
+
+const SUCCESS: &str = "000000";
+const TOKEN_INVALID: &[&str] = &["900002", "401"];
+
+/// Turns one SSE `data` payload into events.
+pub(crate) fn parse_data(data: &str) -> Result<Vec<AnswerEvent>, Error> {
+    let trimmed = data.trim();
+    if trimmed.is_empty() || trimmed == "[DONE]" {
+        return Ok(Vec::new());
+    }
+    let value: Value = decode_json(trimmed.as_bytes())?;
+    let Value::Object(object) = value else {
+        return Err(Error::decode(
+            "",
+            trimmed.as_bytes(),
+            "an answer event must be a JSON object",
+        ));
+    };
+    let code = field(&object, &["ret_code", "retCode", "errcode"]);
+    let is_envelope = code.is_some() || object.contains_key("data");
+    if !is_envelope {
+        return classify(&Value::Object(object)).map(|e| vec![e]);
+    }
+    if let Some(code) = code
+        && code != SUCCESS
+    {
+        let message = field(&object, &["ret_msg", "retMsg"]).unwrap_or_default();
+        let rejected = TOKEN_INVALID.contains(&code.as_str());
+        return Err(Error::api(
+            ApiError::new(code, message).credentials_rejected(rejected),
+        ));
+    }
+    match object.get("data") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().map(classify).collect(),
+        Some(item @ Value::Object(_)) => classify(item).map(|e| vec![e]),
+        Some(_) => Err(Error::decode(
+            "data",
+            trimmed.as_bytes(),
+            "`data` must be an answer object or a list of them",
+        )),
+    }
+}
+
+/// A text field under any of `names` (numbers are read as text).
+fn field(object: &Map<String, Value>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|name| match object.get(*name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn classify(item: &Value) -> Result<AnswerEvent, Error> {
+    let Value::Object(object) = &item else {
+        return Err(Error::decode(
+            "data",
+            item.to_string().as_bytes(),
+            "an answer must be a JSON object",
+        ));
+    };
+    let Some(kind) = field(
+        object,
+        &["robot_answer_message_type", "robotAnswerMessageType"],
+    ) else {
+        return Err(Error::decode(
+            "robot_answer_message_type",
+            item.to_string().as_bytes(),
+            "the answer has no robot_answer_message_type",
+        ));
+    };
+    let text = |o: &Map<String, Value>| field(o, &["answer"]);
+    let msgid = |o: &Map<String, Value>| field(o, &["msgid", "msgId", "msg_id"]);
+    let cid = |o: &Map<String, Value>| field(o, &["ai_agent_cid", "aiAgentCid"]);
+    let notice = |o: &Map<String, Value>| StreamNotice {
+        message: text(o).filter(|t| !t.is_empty()),
+        msgid: msgid(o),
+        ai_agent_cid: cid(o),
+    };
+    Ok(match RobotAnswerMessageType::from(kind) {
+        RobotAnswerMessageType::Message => AnswerEvent::Message(MessageChunk {
+            text: text(object).unwrap_or_default(),
+            msgid: msgid(object),
+            roundid: field(object, &["roundid", "roundId", "round_id"]),
+            ai_agent_cid: cid(object),
+            message_end: matches!(
+                object
+                    .get("message_end")
+                    .or_else(|| object.get("messageEnd")),
+                Some(Value::Bool(true))
+            ) || matches!(
+                object.get("message_end").or_else(|| object.get("messageEnd")),
+                Some(Value::String(s)) if s == "true"
+            ),
+        }),
+        RobotAnswerMessageType::AnswerInfo
+        | RobotAnswerMessageType::ProcessInfo
+        | RobotAnswerMessageType::ThirdAnswerInfo
+        | RobotAnswerMessageType::ThirdProcessInfo => {
+            let bytes = serde_json::to_vec(item).unwrap_or_default();
+            AnswerEvent::Info(Box::new(decode_json::<RobotAnswerRespVo>(&bytes)?))
+        }
+        RobotAnswerMessageType::Error => AnswerEvent::Error(notice(object)),
+        RobotAnswerMessageType::ErrorEnd => AnswerEvent::End(notice(object)),
+        other => AnswerEvent::Other {
+            message_type: other.to_string(),
+            raw: item.clone(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: &str = r#"{"robotAnswerType":"QA_DIRECT","robotAnswerMessageType":"ANSWER_INFO","answer":"Hi","transferResult":"NO_ACTION","roundId":"r","msgId":"m","aiAgentCid":"c","bizId":"b","robotName":"n","robotLogo":"","robotId":"1","robotStatus":"ENABLE","delay":3}"#;
+
+    #[test]
+    fn bare_camel_case_and_enveloped_snake_case_events() {
+        let events = parse_data(INFO).unwrap_or_default();
+        match events.as_slice() {
+            [AnswerEvent::Info(info)] => {
+                assert_eq!(info.delay, 3);
+                assert_eq!(info.msgid, "m");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let enveloped = r#"{"data":[{"robot_answer_message_type":"MESSAGE","answer":"Cus","msgid":"m1"},{"robot_answer_message_type":"ERROR_END","answer":"bye"}],"retCode":"000000","retMsg":"success"}"#;
+        let events = parse_data(enveloped).unwrap_or_default();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].text(), Some("Cus"));
+        assert!(events[1].is_end());
+    }
+
+    #[test]
+    fn documented_example_and_errors() {
+        let body = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/sobot/answer.response.json"
+        ))
+        .unwrap_or_default();
+        let events = parse_data(&body).unwrap_or_default();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].text(), Some("Customer service"));
+        let err = parse_data(r#"{"ret_code":"900002","ret_msg":"token invalid"}"#).err();
+        assert!(err.is_some_and(|e| e.is_auth()));
+        assert!(parse_data(r#"{"answer":"x"}"#).is_err());
+        assert!(parse_data("not json").is_err());
+        assert!(parse_data("[DONE]").is_ok_and(|e| e.is_empty()));
+    }
+}

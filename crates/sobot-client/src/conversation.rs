@@ -1,0 +1,212 @@
+//! [`Conversation`]: one bot session, initialised once, asked many times, ended on request.
+
+use common_http::Error;
+
+use crate::answer::{AnswerRequest, AnswerStream};
+use crate::client::SobotClient;
+use crate::generated::{
+    BizType, InitRespVo, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, RobotAnswerRespVo,
+    SourceEnum,
+};
+use crate::workflow;
+
+/// One session with a bot for one visitor: `ask_init` once, then questions that carry the
+/// session's `biz_id`, `biz_type`, `biz_type_id` and the latest `ai_agent_cid`, then
+/// `end_session`.
+///
+/// ```no_run
+/// # async fn demo(client: sobot_client::SobotClient) -> Result<(), common_http::Error> {
+/// let mut chat = client.conversation("robot-1", "visitor-biz-id");
+/// let answers = chat.ask("Where is my order?").await?;
+/// # let _ = answers;
+/// chat.end().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    client: SobotClient,
+    robotid: String,
+    bizid: String,
+    source: SourceEnum,
+    uid: Option<String>,
+    user_name: Option<String>,
+    session: Option<InitRespVo>,
+    ai_agent_cid: Option<String>,
+}
+
+impl Conversation {
+    pub(crate) fn new(client: SobotClient, robotid: String, bizid: String) -> Self {
+        Self {
+            client,
+            robotid,
+            bizid,
+            source: SourceEnum::Pc,
+            uid: None,
+            user_name: None,
+            session: None,
+            ai_agent_cid: None,
+        }
+    }
+
+    /// The channel source of the questions (`PC` by default).
+    pub fn source(mut self, source: SourceEnum) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// The visitor id sent with every question.
+    pub fn uid(mut self, uid: impl Into<String>) -> Self {
+        self.uid = Some(uid.into());
+        self
+    }
+
+    /// The visitor name sent with every question.
+    pub fn user_name(mut self, name: impl Into<String>) -> Self {
+        self.user_name = Some(name.into());
+        self
+    }
+
+    /// The session, once initialised.
+    pub fn session(&self) -> Option<&InitRespVo> {
+        self.session.as_ref()
+    }
+
+    /// The chat id the next question carries.
+    pub fn ai_agent_cid(&self) -> Option<&str> {
+        self.ai_agent_cid.as_deref()
+    }
+
+    /// Initialises the session (`ask_init`) unless it already is.
+    pub async fn init(&mut self) -> Result<&InitRespVo, Error> {
+        if self.session.is_none() {
+            let session = self
+                .client
+                .ask_init(self.robotid.clone(), self.bizid.clone())
+                .send()
+                .await?;
+            if self.ai_agent_cid.is_none() {
+                self.ai_agent_cid = session.ai_agent_cid.clone().filter(|c| !c.is_empty());
+            }
+            self.session = Some(session);
+        }
+        match &self.session {
+            Some(session) => Ok(session),
+            None => Err(Error::invalid_request("the session is not initialised")),
+        }
+    }
+
+    /// A question request with every session field filled in (input `INPUT`, message
+    /// type `TEXT`); adjust it with the generated setters, then send it with
+    /// [`Conversation::ask_with`] or [`Conversation::ask_stream_with`].
+    pub async fn request(&mut self, question: &str) -> Result<OpenRobotAnswerReqVo, Error> {
+        common_http::validate::non_empty("question", question)?;
+        let robotid = self.robotid.clone();
+        let fallback_bizid = self.bizid.clone();
+        let session = self.init().await?;
+        let biz_id = session
+            .bizid
+            .clone()
+            .filter(|b| !b.is_empty())
+            .unwrap_or(fallback_bizid);
+        let biz_type = session.biz_type.clone().unwrap_or(BizType::AiAgent);
+        let biz_type_id = session.biz_typeid.clone().unwrap_or_default();
+        let mut request = OpenRobotAnswerReqVo::new(
+            question,
+            question,
+            InputTypeEnum::Input,
+            biz_id,
+            biz_type,
+            biz_type_id,
+            robotid,
+            MsgType::Text,
+            self.source.clone(),
+        );
+        if let Some(cid) = &self.ai_agent_cid {
+            request = request.ai_agent_cid(cid.clone());
+        }
+        if let Some(uid) = &self.uid {
+            request = request.uid(uid.clone());
+        }
+        if let Some(name) = &self.user_name {
+            request = request.user_name(name.clone());
+        }
+        Ok(request)
+    }
+
+    /// Asks `question` and returns the answers at once (`answer_no_stream`).
+    pub async fn ask(&mut self, question: &str) -> Result<Vec<RobotAnswerRespVo>, Error> {
+        let request = self.request(question).await?;
+        self.ask_with(request).await
+    }
+
+    /// Sends a prepared request without streaming and remembers the chat id it returns.
+    pub async fn ask_with(
+        &mut self,
+        request: OpenRobotAnswerReqVo,
+    ) -> Result<Vec<RobotAnswerRespVo>, Error> {
+        self.init().await?;
+        let answers = self.client.answer_no_stream(request).send().await?;
+        if let Some(cid) = answers
+            .iter()
+            .rev()
+            .map(|a| a.ai_agent_cid.as_str())
+            .find(|c| !c.is_empty())
+        {
+            self.ai_agent_cid = Some(cid.to_owned());
+        }
+        Ok(answers)
+    }
+
+    /// Asks `question` and returns the streaming answer.
+    pub async fn ask_stream(&mut self, question: &str) -> Result<AnswerStream, Error> {
+        let request = self.request(question).await?;
+        self.ask_stream_with(request).await
+    }
+
+    /// Sends a prepared request as a streaming answer.
+    pub async fn ask_stream_with(
+        &mut self,
+        request: OpenRobotAnswerReqVo,
+    ) -> Result<AnswerStream, Error> {
+        self.init().await?;
+        AnswerRequest::new(self.client.clone(), request)
+            .send()
+            .await
+    }
+
+    /// Clicks the workflow enum button `value` of a previous answer (`PROCESS_CLICK`).
+    pub async fn click_button(
+        &mut self,
+        answer: &RobotAnswerRespVo,
+        value: &str,
+    ) -> Result<Vec<RobotAnswerRespVo>, Error> {
+        let base = self.request(value).await?;
+        let request = workflow::process_click(base, answer, value)?;
+        self.ask_with(request).await
+    }
+
+    /// Clicks button `button` of card `card_index` of a previous answer
+    /// (`PROCESS_CARD_CLICK`).
+    pub async fn click_card(
+        &mut self,
+        answer: &RobotAnswerRespVo,
+        card_index: usize,
+        button: Option<&str>,
+    ) -> Result<Vec<RobotAnswerRespVo>, Error> {
+        // Check the click before touching the network.
+        workflow::card_click(answer, card_index, button)?;
+        let base = self.request(button.unwrap_or("card")).await?;
+        let request = workflow::process_card_click(base, answer, card_index, button)?;
+        self.ask_with(request).await
+    }
+
+    /// Ends the session (`end_session`) if one was started; the conversation can be
+    /// initialised again afterwards.
+    pub async fn end(&mut self) -> Result<(), Error> {
+        if let Some(cid) = self.ai_agent_cid.take() {
+            self.client.end_session(cid).send().await?;
+        }
+        self.session = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,251 @@
+//! The click helpers against the document's own examples ("Button message interaction in
+//! task workflow", "Task Flow Node Message Interaction"), and the conversation helper.
+#![allow(clippy::unwrap_used)]
+
+use httpmock::MockServer;
+use serde_json::{Value, json};
+use sobot_client::workflow::{card_click, process_card_click, process_click};
+use sobot_client::{
+    BizType, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, RobotAnswerRespVo, SobotClient,
+    SourceEnum,
+};
+
+fn fixture_json(name: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/fixtures/sobot/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The streaming answer example's answer (with workflow enum data and a card).
+fn documented_answer() -> RobotAnswerRespVo {
+    serde_json::from_value(fixture_json("answer.response.json")["data"][0].clone()).unwrap()
+}
+
+fn base_request() -> OpenRobotAnswerReqVo {
+    OpenRobotAnswerReqVo::new(
+        "x",
+        "x",
+        InputTypeEnum::Input,
+        "29967d81d67f4a708e8bd7d8f6356447",
+        BizType::Text,
+        "1000016",
+        "1",
+        MsgType::Text,
+        SourceEnum::Pc,
+    )
+}
+
+/// Drops `null` members, so that "absent" and "null" compare equal (the typed models do
+/// not keep explicit nulls of optional fields).
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn process_click_fills_process_info_as_the_document_says() {
+    let mut answer = documented_answer();
+    answer.variable_value_enums = Some(vec!["variableValue".into(), "other".into()]);
+    let request = process_click(base_request(), &answer, "variableValue").unwrap();
+    assert_eq!(request.input_type_enum, InputTypeEnum::ProcessClick);
+    // The request example's process_info, built from the answer example's ids.
+    let expected = fixture_json("answer.request.json")["process_info"].clone();
+    assert_eq!(
+        serde_json::to_value(&request.process_info).unwrap(),
+        expected
+    );
+    assert_eq!(request.question, "variableValue");
+    // A value that is not offered, or an answer without workflow data: invalid request.
+    let err = process_click(base_request(), &answer, "nope").unwrap_err();
+    assert!(err.is_invalid_request());
+    let mut plain = documented_answer();
+    plain.process_id = None;
+    plain.node_id = None;
+    plain.variable_id = None;
+    assert!(
+        process_click(base_request(), &plain, "x")
+            .unwrap_err()
+            .is_invalid_request()
+    );
+    assert!(
+        card_click(&plain, 0, Some("test"))
+            .unwrap_err()
+            .is_invalid_request()
+    );
+    plain.interface_info = None;
+    plain.process_id = Some("p".into());
+    plain.node_id = Some("n".into());
+    assert!(
+        card_click(&plain, 0, None)
+            .unwrap_err()
+            .is_invalid_request()
+    );
+}
+
+/// The document's show_question example, as an answer's interface_info (cardStyle as
+/// returned, "1").
+const SHOW_QUESTION_EXAMPLE: &str = r#"{"cardStyle":"0","cardType":"1","cardForm":"1","cardGuide":"hello world","customCards":[{"customCardName":{"variableId":"123","paramValue":"meta70"},"customCardHeader":[{"no:":{"variableId":null,"paramValue":"1"}}],"customCardNum":null,"customField":[{"info:":{"variableId":"789","paramValue":"meta70"}}],"customCardThumbnail":{"variableId":null,"paramValue":"https://A.jpg"},"customCardAmount":{"variableId":null,"paramValue":"3999"},"customCardAmountSymbol":null,"customCardDesc":{"variableId":null,"paramValue":"phone"},"customCardType":null,"customCardLink":null,"paramInfos":[{"variableId":null,"paramValue":"1"},{"variableId":"456","paramValue":"meta70"},{"variableId":null,"paramValue":"3999"},{"variableId":null,"paramValue":"phone"},{"variableId":null,"paramValue":"https://A.jpg"}],"customMenus":[{"menuType":0,"menuName":"test","menuLink":null}]}]}"#;
+
+#[test]
+fn card_click_builds_show_question_and_question_as_documented() {
+    let shown: Value = serde_json::from_str(SHOW_QUESTION_EXAMPLE).unwrap();
+    // The answer as returned: cardStyle "1" and a second card that was not clicked.
+    let mut returned = shown.clone();
+    returned["cardStyle"] = json!("1");
+    let other_card = {
+        let mut c = returned["customCards"][0].clone();
+        c["customCardName"]["paramValue"] = json!("other");
+        c
+    };
+    returned["customCards"] = json!([other_card, shown["customCards"][0].clone()]);
+    let mut answer = documented_answer();
+    answer.process_id = Some("123".into());
+    answer.node_id = Some("456".into());
+    answer.interface_info = Some(serde_json::from_value(returned.clone()).unwrap());
+
+    let click = card_click(&answer, 1, Some("test")).unwrap();
+    // show_question: cardStyle "0", only the clicked card, everything else unchanged.
+    let show: Value = serde_json::from_str(&click.show_question).unwrap();
+    assert_eq!(without_nulls(show), without_nulls(shown));
+    // interface_info: the whole object with cardStyle "0".
+    let mut expected_info = returned;
+    expected_info["cardStyle"] = json!("0");
+    assert_eq!(
+        without_nulls(serde_json::to_value(&click.interface_info).unwrap()),
+        without_nulls(expected_info)
+    );
+    // question: one entry per paramInfos element, in order, nulls kept.
+    let question: Value = serde_json::from_str(&click.question).unwrap();
+    let items = question.as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    // The exact text, in the documented key order.
+    assert!(
+        click.question.starts_with(
+            r#"[{"processId":"123","nodeId":"456","variableId":null,"variableValue":"1","customCardButtonName":"test"},"#
+        ),
+        "{}",
+        click.question
+    );
+    assert_eq!(items[1]["variableId"], "456");
+
+    // A card without a button of that name, or beyond the list: invalid request.
+    assert!(
+        card_click(&answer, 1, Some("nope"))
+            .unwrap_err()
+            .is_invalid_request()
+    );
+    assert!(
+        card_click(&answer, 2, Some("test"))
+            .unwrap_err()
+            .is_invalid_request()
+    );
+}
+
+#[test]
+fn the_documented_question_example_is_reproduced_exactly() {
+    // The "Question Description" example: one paramInfos entry {null, "3"}, button "test".
+    let mut answer = documented_answer();
+    answer.process_id = Some("123".into());
+    answer.node_id = Some("456".into());
+    let mut info = fixture_json("answer.response.json")["data"][0]["interface_info"].clone();
+    info["customCards"][0]["paramInfos"] = json!([{"variableId": null, "paramValue": "3"}]);
+    answer.interface_info = Some(serde_json::from_value(info).unwrap());
+    let request = process_card_click(base_request(), &answer, 0, Some("test")).unwrap();
+    assert_eq!(
+        request.question,
+        r#"[{"processId":"123","nodeId":"456","variableId":null,"variableValue":"3","customCardButtonName":"test"}]"#
+    );
+    assert_eq!(request.input_type_enum, InputTypeEnum::ProcessCardClick);
+    assert_eq!(
+        request
+            .interface_info
+            .as_ref()
+            .map(|i| i.card_style.as_str()),
+        Some("0")
+    );
+    let body = serde_json::to_value(&request).unwrap();
+    assert_eq!(body["input_type_enum"], "PROCESS_CARD_CLICK");
+    assert!(body["show_question"].is_string());
+}
+
+#[tokio::test]
+async fn a_conversation_inits_once_carries_the_chat_id_and_ends() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/api/get_token");
+            then.status(200)
+                .json_body(fixture_json("get_token.response.json"));
+        })
+        .await;
+    let init = server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/ask_init")
+                .query_param("robotid", "1")
+                .query_param("bizid", "a97e877ad6b9403bbf945401ea331111");
+            then.status(200)
+                .json_body(fixture_json("ask_init.response.json"));
+        })
+        .await;
+    // The first question carries ask_init's chat id and session fields.
+    let first = server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/answer_no_stream")
+                .json_body_includes(
+                    r#"{"ai_agent_cid":"17ad7f4ab65b4aedadb3b72caf6a86cd","biz_id":"a97e877ad6b9403bbf945401ea331111","biz_type":"AI_AGENT","biz_type_id":"1000045","robotid":"1","question":"hello","uid":"visitor"}"#,
+                );
+            then.status(200)
+                .json_body(fixture_json("answer_no_stream.response.json"));
+        })
+        .await;
+    // Later questions carry the chat id the answers returned.
+    let second = server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/answer_no_stream")
+                .json_body_includes(
+                    r#"{"ai_agent_cid":"12dec883b46d48a5808ea143379b7014","question":"again"}"#,
+                );
+            then.status(200)
+                .json_body(fixture_json("answer_no_stream.response.json"));
+        })
+        .await;
+    let end = server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/end_session")
+                .query_param("ai_agent_cid", "12dec883b46d48a5808ea143379b7014");
+            then.status(200)
+                .json_body(fixture_json("end_session.response.json"));
+        })
+        .await;
+    let client = SobotClient::builder()
+        .appid("1")
+        .app_key("2")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut chat = client
+        .conversation("1", "a97e877ad6b9403bbf945401ea331111")
+        .uid("visitor");
+    let answers = chat.ask("hello").await.unwrap();
+    assert_eq!(answers[0].answer.as_deref(), Some("Customer service"));
+    chat.ask("again").await.unwrap();
+    assert!(chat.ask("").await.unwrap_err().is_invalid_request());
+    chat.end().await.unwrap();
+    assert_eq!(init.calls_async().await, 1);
+    assert_eq!(first.calls_async().await, 1);
+    assert_eq!(second.calls_async().await, 1);
+    assert_eq!(end.calls_async().await, 1);
+    // Ending twice sends nothing more.
+    chat.end().await.unwrap();
+    assert_eq!(end.calls_async().await, 1);
+}
