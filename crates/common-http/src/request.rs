@@ -84,9 +84,11 @@ struct Body {
 
 /// What to send: method, path, query, headers, body, and how it may be retried.
 ///
-/// It is plain data, cheap to clone (the body is [`Bytes`]), and never holds credentials:
-/// those are added by the [`Authenticator`](crate::Authenticator) on each attempt.
-#[derive(Debug, Clone)]
+/// It is plain data, cheap to clone (the body is [`Bytes`]). Credentials are added by the
+/// [`Authenticator`](crate::Authenticator) on each attempt, but a vendor may put a
+/// signature in the query (Sobot's `get_token`), so `Debug` shows the names of query
+/// parameters and headers, never their values, and only the size of the body.
+#[derive(Clone)]
 pub struct RequestSpec {
     method: Method,
     target: Target,
@@ -95,6 +97,21 @@ pub struct RequestSpec {
     body: Option<Body>,
     idempotent: bool,
     options: RequestOptions,
+}
+
+impl std::fmt::Debug for RequestSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let query: Vec<&str> = self.query.iter().map(|(name, _)| name.as_str()).collect();
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RequestSpec")
+            .field("method", &self.method)
+            .field("path", &self.path())
+            .field("query", &query)
+            .field("headers", &headers)
+            .field("body_bytes", &self.body.as_ref().map(|b| b.bytes.len()))
+            .field("idempotent", &self.is_idempotent())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RequestSpec {
@@ -284,6 +301,26 @@ mod tests {
             Some(
                 "https://api.rokid.com/ar/flow/openapi/record/page?uid=E99&taskName=%E5%B7%A1%E6%A3%80%20daily%26co&gmtStart=2026-06-01%2000:00:00&ids=1,2,3"
             )
+        );
+    }
+
+    #[test]
+    fn debug_shows_names_never_values() {
+        let spec = RequestSpec::new(Method::GET, "/api/get_token")
+            .query("appid", "1")
+            .query("sign", "258eec3118705112b2c53dc8043d4d34")
+            .header(
+                HeaderName::from_static("token"),
+                HeaderValue::from_static("tok-secret"),
+            );
+        let debug = format!("{spec:?}");
+        assert!(
+            debug.contains("\"sign\"") && debug.contains("\"token\""),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("258eec") && !debug.contains("tok-secret"),
+            "{debug}"
         );
     }
 
