@@ -156,7 +156,9 @@ impl TokenManager {
             return Err(Error::auth("get_token returned an empty token", None));
         }
         let lifetime = Duration::from_secs(u64::try_from(item.expires_in).unwrap_or(0));
-        // Refresh `refresh_margin` ahead, but never later than half-way through a short life.
+        // Refresh `refresh_margin` ahead of expiry, but not before half of the lifetime has
+        // passed: every get_token invalidates the previous token, so refreshing a short-lived
+        // token too eagerly would churn it.
         let early = lifetime
             .checked_sub(self.refresh_margin)
             .unwrap_or_default()
