@@ -33,6 +33,8 @@ mod conversation;
 mod envelope;
 pub mod generated;
 mod push;
+#[cfg(feature = "server")]
+pub mod server;
 mod token;
 pub mod workflow;
 

@@ -1,0 +1,525 @@
+//! The inbound integration server (`sobot_client::server`, feature `server`) over real HTTP:
+//! the router is served on 127.0.0.1:0 and called with reqwest; Sobot's callback endpoints
+//! are an httpmock server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common_http::sse::Decoder;
+use futures::StreamExt as _;
+use httpmock::Method::{GET, POST};
+use httpmock::{Mock, MockServer};
+use serde_json::{Value, json};
+use sobot_client::server::axum::{self, Json, Router, routing::post};
+use sobot_client::server::{
+    AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent, router,
+};
+use sobot_client::{SobotClient, ThirdAlgorithmReqVo, ThirdAlgorithmRespVo};
+
+const TOKEN: &str = "4ac37cb2e9c740dba4b75a34d5358802";
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sobot")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The document's ThirdAlgorithmRespVo example.
+fn doc_answer() -> Value {
+    serde_json::from_str(&fixture("third_algorithm_resp_vo.model.json")).unwrap()
+}
+
+/// The document's ThirdAlgorithmReqVo example, adjusted.
+fn question(text: &str, stream: bool, copilot: bool, runtimeid: Option<&str>) -> Value {
+    let mut request: Value =
+        serde_json::from_str(&fixture("third_algorithm_req_vo.model.json")).unwrap();
+    request["question"] = json!(text);
+    request["req_stream"] = json!(stream);
+    request["copilot"] = json!(copilot);
+    request["roundid"] = json!("round-7");
+    request["companyid"] = json!("company-1");
+    let map = request.as_object_mut().unwrap();
+    map.remove("questionid");
+    match runtimeid {
+        Some(id) => {
+            map.insert("runtimeid".into(), json!(id));
+            map.insert("questionid".into(), json!("q-1"));
+        }
+        None => {
+            map.remove("runtimeid");
+        }
+    }
+    request
+}
+
+/// "panic" panics, "slow" sleeps, "doc" answers the document's example then a MESSAGE,
+/// anything else: two MESSAGEs, an info, a last MESSAGE and a trailing info (streamed).
+struct Scripted;
+
+fn info(text: &str) -> AnswerPart {
+    let mut value = doc_answer();
+    value["robot_answer_message_type"] = json!("THIRD_ANSWER_INFO");
+    value["llm_answer"] = json!(text);
+    let answer: ThirdAlgorithmRespVo = serde_json::from_value(value).unwrap();
+    answer.into()
+}
+
+#[sobot_client::common_http::reexports::async_trait]
+impl ThirdPartyAgent for Scripted {
+    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+        match request.question.as_str() {
+            "panic" => panic!("the agent panicked on purpose"),
+            "slow" => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok(AgentReply::text("too late"))
+            }
+            "fail" => Err(AgentError::new("no model available")),
+            "midpanic" => {
+                let parts = futures::stream::iter(0..3).map(|i| {
+                    assert!(i < 1, "the stream panicked on purpose");
+                    AnswerPart::from("partial")
+                });
+                Ok(AgentReply::stream(parts))
+            }
+            "doc" => {
+                let answer: ThirdAlgorithmRespVo = serde_json::from_value(doc_answer()).unwrap();
+                Ok(AgentReply::Answers(vec![answer.into()]))
+            }
+            _ => {
+                let parts = vec![
+                    AnswerPart::from("Hello, "),
+                    AnswerPart::from("you said "),
+                    info("info-1"),
+                    AnswerPart::from(request.question.clone()),
+                    info("info-2"),
+                ];
+                Ok(AgentReply::stream(futures::stream::iter(parts).then(
+                    |part| async move {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        part
+                    },
+                )))
+            }
+        }
+    }
+}
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+async fn sobot_mock() -> (MockServer, SobotClient) {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/api/get_token");
+            then.status(200).body(fixture("get_token.response.json"));
+        })
+        .await;
+    let client = SobotClient::builder()
+        .appid("1")
+        .app_key("2")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+async fn post_json(url: &str, body: &Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Waits (bounded) until `mock` was called `expected` times, then checks it stays there.
+async fn wait_for_calls(mock: &Mock<'_>, expected: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while mock.calls_async().await < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(mock.calls_async().await, expected);
+}
+
+fn texts_and_ends(answers: &[ThirdAlgorithmRespVo]) -> Vec<(String, String, bool)> {
+    answers
+        .iter()
+        .map(|a| {
+            (
+                a.robot_answer_message_type.as_str().to_owned(),
+                a.llm_answer.clone(),
+                a.message_end,
+            )
+        })
+        .collect()
+}
+
+fn expected_sequence(question: &str) -> Vec<(String, String, bool)> {
+    [
+        ("MESSAGE", "Hello, ", false),
+        ("MESSAGE", "you said ", false),
+        ("THIRD_ANSWER_INFO", "info-1", false),
+        ("MESSAGE", question, true),
+        ("THIRD_ANSWER_INFO", "info-2", false),
+    ]
+    .into_iter()
+    .map(|(t, a, e)| (t.to_owned(), a.to_owned(), e))
+    .collect()
+}
+
+async fn read_sse(response: reqwest::Response) -> Vec<ThirdAlgorithmRespVo> {
+    let mut decoder = Decoder::new();
+    let mut answers = Vec::new();
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        decoder.push(&chunk.unwrap());
+        while let Some(event) = decoder.next_event() {
+            let event = event.unwrap();
+            answers.push(serde_json::from_str(&event.data).unwrap());
+        }
+    }
+    assert!(decoder.finish().is_none(), "an unterminated event");
+    answers
+}
+
+#[tokio::test]
+async fn non_streaming_answer_is_an_enveloped_list_with_roundid_and_one_message_end() {
+    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let response = post_json(&url, &question("hi", false, false, None)).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["ret_code"], "000000");
+    let answers: Vec<ThirdAlgorithmRespVo> = serde_json::from_value(body["data"].clone()).unwrap();
+    assert_eq!(texts_and_ends(&answers), expected_sequence("hi"));
+    assert!(answers.iter().all(|a| a.roundid == "round-7"));
+    // Text parts get the question's companyid; complete answers keep theirs.
+    let companies: Vec<&str> = answers.iter().map(|a| a.companyid.as_str()).collect();
+    let doc = "companyid_770644147cec";
+    assert_eq!(companies, ["company-1", "company-1", doc, "company-1", doc]);
+}
+
+#[tokio::test]
+async fn bare_list_when_the_envelope_is_off() {
+    let url = serve(router(Scripted, ServerConfig::new().envelope(false))).await;
+    let response = post_json(&url, &question("hi", false, false, None)).await;
+    assert_eq!(response.status(), 200);
+    let answers: Vec<ThirdAlgorithmRespVo> = response.json().await.unwrap();
+    assert_eq!(texts_and_ends(&answers), expected_sequence("hi"));
+}
+
+#[tokio::test]
+async fn the_documented_answer_shape_goes_out_unchanged_but_roundid_and_message_end() {
+    let url = serve(router(Scripted, ServerConfig::new().envelope(false))).await;
+    let response = post_json(&url, &question("doc", false, false, None)).await;
+    let sent: Value = response.json().await.unwrap();
+    let mut expected = doc_answer();
+    expected["roundid"] = json!("round-7");
+    // It is the only (so the last) MESSAGE of the answer.
+    expected["message_end"] = json!(true);
+    assert_eq!(sent, json!([expected]));
+    // And it reads back as the document's type.
+    let _: Vec<ThirdAlgorithmRespVo> = serde_json::from_value(sent).unwrap();
+}
+
+#[tokio::test]
+async fn streaming_answer_is_sse_with_message_end_only_on_the_last_message() {
+    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let response = post_json(&url, &question("stream me", true, false, None)).await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
+    let answers = read_sse(response).await;
+    assert_eq!(texts_and_ends(&answers), expected_sequence("stream me"));
+    assert!(answers.iter().all(|a| a.roundid == "round-7"));
+    assert_eq!(answers.iter().filter(|a| a.message_end).count(), 1);
+}
+
+#[tokio::test]
+async fn a_list_reply_is_streamed_when_sobot_asks_for_a_stream() {
+    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let response = post_json(&url, &question("doc", true, false, None)).await;
+    let answers = read_sse(response).await;
+    assert_eq!(answers.len(), 1);
+    assert!(answers[0].message_end);
+    assert_eq!(answers[0].roundid, "round-7");
+}
+
+const OK_BODY: &str = r#"{"ret_code":"000000","ret_msg":"success"}"#;
+
+#[tokio::test]
+async fn copilot_calls_callback_list_once_with_the_answer() {
+    // What Sobot gets, from the same (deterministic) agent without callbacks.
+    let plain = serve(router(Scripted, ServerConfig::new())).await;
+    let body: Value = post_json(&plain, &question("hi", false, false, None))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected = json!({ "algorithm_resp_vos": body["data"] });
+
+    let (sobot, client) = sobot_mock().await;
+    let callback = sobot
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/ai-agent-open/ask/callback_list")
+                .header("token", TOKEN)
+                .json_body(expected);
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let batch = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/api/kb/question_call_back");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let url = serve(router(Scripted, ServerConfig::new().sobot_client(client))).await;
+    let response = post_json(&url, &question("hi", false, true, None)).await;
+    assert_eq!(response.status(), 200);
+    let answered: Value = response.json().await.unwrap();
+    assert_eq!(answered, body);
+    wait_for_calls(&callback, 1).await;
+    assert_eq!(batch.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn runtimeid_reports_once_to_question_call_back_after_a_stream() {
+    let (sobot, client) = sobot_mock().await;
+    let batch = sobot
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/ai-agent-open/api/kb/question_call_back")
+                .header("token", TOKEN)
+                .json_body_includes(
+                    json!({
+                        "robot_answer_message_type": "THIRD_ANSWER_INFO",
+                        "llm_answer": "Hello, you said batch",
+                        "roundid": "round-7",
+                        "runtimeid": "run-1",
+                        "questionid": "q-1",
+                        "companyid": "companyid_770644147cec",
+                        "success": false,
+                        "message_end": true,
+                    })
+                    .to_string(),
+                );
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let copilot = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/callback_list");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let url = serve(router(Scripted, ServerConfig::new().sobot_client(client))).await;
+    let response = post_json(&url, &question("batch", true, false, Some("run-1"))).await;
+    let answers = read_sse(response).await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.runtimeid.as_deref() == Some("run-1")
+                && a.questionid.as_deref() == Some("q-1"))
+    );
+    wait_for_calls(&batch, 1).await;
+    assert_eq!(copilot.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_failing_callback_is_retried_a_bounded_number_of_times() {
+    let (sobot, client) = sobot_mock().await;
+    let callback = sobot
+        .mock_async(|when, then| {
+            when.method(POST).path("/ai-agent-open/ask/callback_list");
+            then.status(500).body("down");
+        })
+        .await;
+    let config = ServerConfig::new()
+        .sobot_client(client)
+        .callback_retry(3, Duration::from_millis(10));
+    let url = serve(router(Scripted, config)).await;
+    let started = Instant::now();
+    let response = post_json(&url, &question("hi", false, true, None)).await;
+    assert_eq!(response.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    wait_for_calls(&callback, 3).await;
+}
+
+async fn assert_json_error(response: reqwest::Response, status: u16, kind: &str) {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], kind, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_or_incomplete_json_is_a_400() {
+    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let http = reqwest::Client::new();
+    for body in ["{not json", "[]", r#"{"question":"hi"}"#, ""] {
+        let response = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_json_error(response, 400, "bad_request").await;
+    }
+}
+
+#[tokio::test]
+async fn an_oversize_body_is_a_413() {
+    let limit = 8 * 1024;
+    let url = serve(router(Scripted, ServerConfig::new().body_limit(limit))).await;
+    let mut request = question("hi", false, false, None);
+    request["show_question"] = json!("x".repeat(2 * limit));
+    assert_json_error(post_json(&url, &request).await, 413, "payload_too_large").await;
+    // Within the limit it is answered.
+    let response = post_json(&url, &question("hi", false, false, None)).await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn the_shared_secret_is_checked_in_params_or_multi_params() {
+    let config = ServerConfig::new().shared_secret("token", "s3cret");
+    let url = serve(router(Scripted, config)).await;
+    let mut request = question("hi", false, false, None);
+    assert_json_error(post_json(&url, &request).await, 401, "unauthorized").await;
+    request["params"] = json!({ "token": "wrong" });
+    assert_json_error(post_json(&url, &request).await, 401, "unauthorized").await;
+    request["params"] = json!({ "token": "s3cret" });
+    assert_eq!(post_json(&url, &request).await.status(), 200);
+    request["params"] = json!({});
+    request["multi_params"] = json!({ "token": "s3cret" });
+    assert_eq!(post_json(&url, &request).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_panicking_agent_is_a_500_and_the_server_keeps_serving() {
+    let url = serve(router(Scripted, ServerConfig::new())).await;
+    assert_json_error(
+        post_json(&url, &question("panic", false, false, None)).await,
+        500,
+        "agent_panicked",
+    )
+    .await;
+    let response = post_json(&url, &question("hi", false, false, None)).await;
+    assert_eq!(response.status(), 200);
+    let response = post_json(&url, &question("hi", true, false, None)).await;
+    assert_eq!(read_sse(response).await.len(), 5);
+}
+
+#[tokio::test]
+async fn a_stream_panicking_midway_ends_with_error_end_and_sends_no_callback() {
+    let (sobot, client) = sobot_mock().await;
+    let callback = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/callback_list");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let url = serve(router(Scripted, ServerConfig::new().sobot_client(client))).await;
+    let response = post_json(&url, &question("midpanic", true, true, None)).await;
+    assert_eq!(response.status(), 200);
+    let answers = read_sse(response).await;
+    let kinds: Vec<(&str, bool)> = answers
+        .iter()
+        .map(|a| (a.robot_answer_message_type.as_str(), a.message_end))
+        .collect();
+    assert_eq!(kinds, [("MESSAGE", true), ("ERROR_END", false)]);
+    wait_for_calls(&callback, 0).await;
+    let response = post_json(&url, &question("hi", false, false, None)).await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn an_agent_error_is_a_500_with_its_message() {
+    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let response = post_json(&url, &question("fail", false, false, None)).await;
+    assert_eq!(response.status(), 500);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "agent_error");
+    assert_eq!(body["message"], "no model available");
+}
+
+#[tokio::test]
+async fn a_slow_agent_is_a_504_after_the_request_timeout() {
+    let config = ServerConfig::new().request_timeout(Duration::from_millis(200));
+    let url = serve(router(Scripted, config)).await;
+    let started = Instant::now();
+    assert_json_error(
+        post_json(&url, &question("slow", false, false, None)).await,
+        504,
+        "timeout",
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn enterprise_payload_extractor() {
+    async fn handler(payload: EnterprisePayload) -> Json<Value> {
+        Json(json!({
+            "partnerId": payload.partner_id,
+            "city": payload.param("city"),
+            "source": payload.source,
+            "robotNo": payload.robot_no,
+            "docId": payload.doc_id,
+            "custom": payload.custom,
+        }))
+    }
+    let app = Router::new().route("/enterprise", post(handler));
+    let url = format!("{}/enterprise", serve(app).await);
+    let body = json!({
+        "partnerId": "p-1",
+        "params": "{\"token\":\"t\"}",
+        "multiParams": {"city": "Beijing"},
+        "source": 0,
+        "robotNo": "1",
+        "docId": "d-9",
+        "orderNo": "42",
+    });
+    let response = post_json(&url, &body).await;
+    assert_eq!(response.status(), 200);
+    let echoed: Value = response.json().await.unwrap();
+    assert_eq!(
+        echoed,
+        json!({
+            "partnerId": "p-1", "city": "Beijing", "source": 0, "robotNo": "1",
+            "docId": "d-9", "custom": {"orderNo": "42"},
+        })
+    );
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_json_error(response, 400, "bad_request").await;
+    let response = post_json(&url, &json!({"source": "PC"})).await;
+    assert_json_error(response, 400, "bad_request").await;
+}
