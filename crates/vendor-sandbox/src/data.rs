@@ -1,0 +1,251 @@
+//! The generated data set: deterministic from the seed, built from the clients' own model
+//! types (so a record the sandbox serves is one the client can parse).
+
+use itnio_client::GroupCallTask;
+use rokid_client::{ChatLog, WorkRecord};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use sobot_client::ReceptionRecord;
+use time::{Duration as TimeSpan, PrimitiveDateTime, macros::datetime};
+
+use crate::faults::mix;
+
+/// The first instant of the generated data (records are spread forward from it).
+pub const DATA_EPOCH: PrimitiveDateTime = datetime!(2026-01-01 00:00:00);
+
+/// The Rokid user ids the work records and chat logs belong to.
+pub const ROKID_UIDS: [&str; 4] = [
+    "E9985178CD6C4207BDB30608FF90B909",
+    "0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+    "F00DFACE0000111122223333444455AA",
+    "12345678ABCDEF0012345678ABCDEF00",
+];
+
+/// The Itniotech application ids the tasks belong to (`idxAppId`).
+pub const ITNIO_APP_IDS: [i64; 3] = [1001, 1002, 1003];
+
+/// The Sobot robot ids of the generated reception records.
+pub const SOBOT_ROBOT_IDS: [&str; 3] = ["1", "2", "3"];
+
+const TASK_NAMES: [&str; 4] = [
+    "Pump inspection",
+    "Safety check",
+    "Boiler maintenance",
+    "Forklift audit",
+];
+const AGENTS: [&str; 3] = ["Inspection Assistant", "Repair Guide", "Quality Coach"];
+const MODELS: [&str; 3] = ["qwen-max", "deepseek-v3", "glm-4"];
+const TOPICS: [&str; 5] = ["valve", "pressure", "temperature", "bearing", "leak"];
+
+/// A small deterministic random source (SplitMix64).
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        mix(self.0)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        let i = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
+        &items[i.min(items.len() - 1)]
+    }
+
+    pub(crate) fn hex(&mut self, len: usize) -> String {
+        let mut out = String::with_capacity(len);
+        while out.len() < len {
+            out.push_str(&format!("{:016x}", self.next()));
+        }
+        out.truncate(len);
+        out
+    }
+}
+
+/// An Itniotech task with the application it belongs to (not part of the wire record).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ItnioTask {
+    /// The `idxAppId` the task belongs to.
+    pub app_id: i64,
+    /// The record as served.
+    pub task: GroupCallTask,
+}
+
+/// Everything the sandbox serves, generated from the seed; exposed so tests can compare
+/// exports with it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Dataset {
+    /// Rokid work records, oldest first (the order the API pages them in).
+    pub work_records: Vec<WorkRecord>,
+    /// Rokid chat logs, oldest first.
+    pub chat_logs: Vec<ChatLog>,
+    /// Sobot reception records (statistics `recordList`), oldest first.
+    pub sobot_records: Vec<ReceptionRecord>,
+    /// Itniotech group call tasks, oldest first.
+    pub itnio_tasks: Vec<ItnioTask>,
+}
+
+pub(crate) fn typed<T: DeserializeOwned>(value: Value) -> T {
+    match serde_json::from_value(value) {
+        Ok(v) => v,
+        // The generator and the model types live in this workspace: a mismatch is a bug.
+        Err(e) => panic!("generated data does not match the client model: {e}"),
+    }
+}
+
+pub(crate) fn fmt_time(t: PrimitiveDateTime) -> String {
+    common_http::datetime::format_datetime(t)
+}
+
+impl Dataset {
+    /// Generates `records` items of each kind from `seed`; document URLs start with
+    /// `base_url` (the sandbox's own address).
+    pub fn generate(seed: u64, records: usize, base_url: &str) -> Self {
+        let base = base_url.trim_end_matches('/');
+        let mut rng = Rng::new(seed);
+        let mut work_records = Vec::with_capacity(records);
+        let mut at = DATA_EPOCH;
+        for i in 0..records {
+            at += TimeSpan::seconds(60 + i64::try_from(rng.below(3600)).unwrap_or(0));
+            let task_id = rng.hex(32);
+            let uid = *rng.pick(&ROKID_UIDS);
+            let name = format!("{} #{i}", rng.pick(&TASK_NAMES));
+            let progress = rng.below(6);
+            let video = rng.below(3) == 0;
+            let created = fmt_time(at);
+            let mut record = json!({
+                "taskId": task_id,
+                "taskName": name,
+                "sessionId": rng.hex(16),
+                "planId": format!("plan-{}", rng.below(50)),
+                "ticketId": format!("ticket-{}", rng.below(1000)),
+                "ticketFlowType": "custom",
+                "companyId": "C-SANDBOX",
+                "uid": uid,
+                "userName": format!("user-{}", &uid[..6]),
+                "chatContent": format!("checked the {}", rng.pick(&TOPICS)),
+                "result": json!({"ok": progress == 4, "score": rng.below(100)}).to_string(),
+                "taskProgress": progress,
+                "uploadTime": created,
+                "gmtCreated": created,
+                "gmtModified": created,
+                "gmtCreatedStart": created,
+                "gmtCreatedEnd": created,
+                "deleted": u64::from(rng.below(20) == 0),
+                "flowType": "inspection",
+                "reportUrl": format!("{base}/files/report/{task_id}.docx"),
+                "signUrl": format!("{base}/files/sign/{task_id}.png"),
+            });
+            if video {
+                record["videoUrl"] = json!(format!("{base}/files/video/{task_id}.mp4"));
+            }
+            work_records.push(typed::<WorkRecord>(record));
+        }
+
+        let mut chat_logs = Vec::with_capacity(records);
+        let mut at = DATA_EPOCH;
+        for i in 0..records {
+            at += TimeSpan::seconds(30 + i64::try_from(rng.below(3600)).unwrap_or(0));
+            let uid = *rng.pick(&ROKID_UIDS);
+            let topic = rng.pick(&TOPICS);
+            let created = fmt_time(at);
+            chat_logs.push(typed::<ChatLog>(json!({
+                "id": i + 1,
+                "type": rng.below(2),
+                "deviceId": format!("dev-{}", rng.below(20)),
+                "agentId": format!("agent-{}", rng.below(3)),
+                "agentName": rng.pick(&AGENTS),
+                "modelId": format!("m-{}", rng.below(3)),
+                "modelName": rng.pick(&MODELS),
+                "modelApiName": "gpt-4o-mini",
+                "systemPrompt": "You are an inspection assistant",
+                "questionContent": format!("How do I check the {topic}?"),
+                "questionImg": "",
+                "answerContent": format!("Look at the {topic} gauge first ({i})."),
+                "costTime": rng.below(5000),
+                "status": "success",
+                "errorMsg": "",
+                "isMemory": rng.below(2) == 0,
+                "time": created,
+                "uid": uid,
+                "userName": format!("user-{}", &uid[..6]),
+                "companyId": "C-SANDBOX",
+                "gmtCreated": created,
+                "gmtModified": created,
+                "deleted": 0,
+            })));
+        }
+
+        let mut sobot_records = Vec::with_capacity(records);
+        let mut ms = DATA_EPOCH.assume_utc().unix_timestamp() * 1000;
+        for _ in 0..records {
+            ms += 60_000 + i64::try_from(rng.below(3_600_000)).unwrap_or(0);
+            let robot = rng.pick(&SOBOT_ROBOT_IDS);
+            sobot_records.push(typed::<ReceptionRecord>(json!({
+                "robot_name": format!("Robot {robot}"),
+                "robot_flag": robot,
+                "biz_type_enum": "AI_AGENT",
+                "source": "PC",
+                "user_msg_times": rng.below(10),
+                "uid": rng.hex(16),
+                "companyid": "C-SANDBOX",
+                "robot_msg_times": rng.below(10),
+                "start_time": ms,
+                "end_time": ms + 30_000,
+                "bizid": rng.hex(32),
+                "cid": rng.hex(32),
+            })));
+        }
+
+        let mut itnio_tasks = Vec::with_capacity(records);
+        let mut at = DATA_EPOCH;
+        for i in 0..records {
+            at += TimeSpan::seconds(60 + i64::try_from(rng.below(3600)).unwrap_or(0));
+            let app_id = *rng.pick(&ITNIO_APP_IDS);
+            let num = rng.below(500) + 1;
+            let success = rng.below(num + 1);
+            itnio_tasks.push(ItnioTask {
+                app_id,
+                task: typed::<GroupCallTask>(json!({
+                    "taskId": 100_000 + i,
+                    "taskName": format!("{} campaign {i}", rng.pick(&TOPICS)),
+                    "status": rng.below(7),
+                    "rate": format!("{}%", success * 100 / num),
+                    "numCnt": num,
+                    "callNum": num,
+                    "success": success,
+                    "fail": num - success,
+                    "createdTime": fmt_time(at),
+                    "scriptId": rng.below(10),
+                    "taskType": 3,
+                    "answeredNum": success,
+                    "asr": format!("{}", success * 100 / num),
+                    "agentTotalFeetime": rng.below(10_000),
+                    "agentFee": format!("{}.{:02}", rng.below(100), rng.below(100)),
+                    "chargeLen": rng.below(10_000),
+                    "acd": format!("{}s", rng.below(120)),
+                    "groupCallPayFee": format!("0.{:06}(USD)", rng.below(1_000_000)),
+                    "smsPayFee": "0(USD)",
+                    "taskSumPayFee": format!("0.{:06}(USD)", rng.below(1_000_000)),
+                    "sendSmsNum": 0,
+                })),
+            });
+        }
+        Self {
+            work_records,
+            chat_logs,
+            sobot_records,
+            itnio_tasks,
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! An offline emulator of the Rokid, Sobot and Itniotech AI-agent APIs, for demos, tests
+//! and benchmarks.
+//!
+//! It serialises the same model types the clients parse, generates its data
+//! deterministically from a seed, checks credentials the way the vendors do, and can inject
+//! faults per route (latency, 5xx, 429 with `Retry-After`, connection resets, bodies cut
+//! short or trickled, event streams cut mid-event, token invalidation, a skewed clock).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sandbox = vendor_sandbox::Sandbox::builder().seed(7).records(500).start().await?;
+//! let rokid = rokid_client::RokidClient::builder()
+//!     .base_url(sandbox.urls().rokid.clone())
+//!     .api_key(sandbox.credentials().rokid_api_key.clone())
+//!     .build();
+//! assert_eq!(sandbox.count("/ar/flow/openapi/record/page"), 0);
+//! # Ok(()) }
+//! ```
+//!
+//! All routes live on one address (`127.0.0.1:0` by default):
+//!
+//! - Rokid: `GET /ar/flow/openapi/record/page`, `GET /ar/assistant/openapi/chatLog/page`,
+//!   documents under `GET /files/{report|sign|video}/{name}`.
+//! - Sobot: `GET /api/get_token`, `/ai-agent-open/ask/*`, `/ai-agent-open/api/statistics/*`.
+//! - Itniotech: `POST /voice/group/call/query`.
+#![warn(missing_docs)]
+
+mod conn;
+mod data;
+mod faults;
+mod itnio;
+mod rokid;
+mod sobot;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use data::{DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_UIDS, SOBOT_ROBOT_IDS};
+pub use faults::{Fault, FaultKind, FaultParseError, RouteFault, Trigger};
+pub use sobot::WORKFLOW_CHOICES;
+
+use conn::{ConnHandle, KillListener};
+
+/// The Sobot token route (counted by [`Sandbox::count_token_requests`]).
+pub const SOBOT_TOKEN_ROUTE: &str = "/api/get_token";
+
+/// The credentials a sandbox accepts. They are not secrets: print them, put them in tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// Rokid bearer API key.
+    pub rokid_api_key: String,
+    /// Sobot `appid`.
+    pub sobot_appid: String,
+    /// Sobot `app_key` (signs `get_token`).
+    pub sobot_app_key: String,
+    /// Itniotech `Api-Key`.
+    pub itnio_api_key: String,
+    /// Itniotech API secret (signs every call).
+    pub itnio_api_secret: String,
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self {
+            rokid_api_key: "sandbox-rokid-key".into(),
+            sobot_appid: "sandbox-sobot-appid".into(),
+            sobot_app_key: "sandbox-sobot-app-key".into(),
+            itnio_api_key: "sandbox-itnio-key".into(),
+            itnio_api_secret: "sandbox-itnio-secret".into(),
+        }
+    }
+}
+
+/// The base URLs to give each client (all on the same address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Urls {
+    /// Rokid base URL.
+    pub rokid: String,
+    /// Sobot API base URL.
+    pub sobot_api: String,
+    /// Sobot token base URL.
+    pub sobot_token: String,
+    /// Itniotech base URL.
+    pub itnio: String,
+}
+
+/// The sandbox's settings (see [`SandboxBuilder`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) seed: u64,
+    pub(crate) records: usize,
+    pub(crate) document_bytes: usize,
+    pub(crate) sobot_token_lifetime: Duration,
+    pub(crate) sobot_create_time_window: Duration,
+    pub(crate) stream_pace: Duration,
+    pub(crate) itnio_window_secs: u64,
+    pub(crate) listen: SocketAddr,
+}
+
+/// Builds and starts a [`Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    config: Config,
+    credentials: Credentials,
+    faults: Vec<RouteFault>,
+    token_invalid_after: Option<u64>,
+    itnio_clock_skew_secs: i64,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            config: Config {
+                seed: 1,
+                records: 1000,
+                document_bytes: 64 * 1024,
+                sobot_token_lifetime: Duration::from_secs(86_400),
+                sobot_create_time_window: Duration::from_secs(300),
+                stream_pace: Duration::from_millis(5),
+                itnio_window_secs: 300,
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            },
+            credentials: Credentials::default(),
+            faults: Vec::new(),
+            token_invalid_after: None,
+            itnio_clock_skew_secs: 0,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The seed of the generated data and of fractional faults (default 1).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// How many records of each kind are generated (default 1000).
+    pub fn records(mut self, records: usize) -> Self {
+        self.config.records = records;
+        self
+    }
+
+    /// The size of each served Rokid document, in bytes (default 64 KiB).
+    pub fn document_bytes(mut self, bytes: usize) -> Self {
+        self.config.document_bytes = bytes;
+        self
+    }
+
+    /// The lifetime of a Sobot token (default 24 h; reported in whole seconds, at least 1).
+    pub fn sobot_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.sobot_token_lifetime = lifetime;
+        self
+    }
+
+    /// How far a `get_token` `create_time` may be from the server clock (default 5 min).
+    pub fn sobot_create_time_window(mut self, window: Duration) -> Self {
+        self.config.sobot_create_time_window = window;
+        self
+    }
+
+    /// The pause between two `MESSAGE` chunks of a streamed answer (default 5 ms).
+    pub fn stream_pace(mut self, pace: Duration) -> Self {
+        self.config.stream_pace = pace;
+        self
+    }
+
+    /// The Itniotech `Timestamp` drift allowed, in seconds (default 300).
+    pub fn itnio_window_secs(mut self, secs: u64) -> Self {
+        self.config.itnio_window_secs = secs;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.listen = addr;
+        self
+    }
+
+    /// Replaces the credentials the sandbox accepts.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Adds a fault on a route (`*` for every route).
+    pub fn fault(mut self, route: impl Into<String>, fault: Fault) -> Self {
+        self.faults.push(RouteFault {
+            route: route.into(),
+            fault,
+        });
+        self
+    }
+
+    /// Adds faults parsed from the command line (see [`RouteFault`]).
+    pub fn faults(mut self, faults: impl IntoIterator<Item = RouteFault>) -> Self {
+        self.faults.extend(faults);
+        self
+    }
+
+    /// A Sobot token becomes invalid after this many API calls made with it.
+    pub fn sobot_token_invalid_after(mut self, calls: u64) -> Self {
+        self.token_invalid_after = Some(calls);
+        self
+    }
+
+    /// The Itniotech server clock runs this many seconds ahead (negative: behind).
+    pub fn itnio_clock_skew_secs(mut self, secs: i64) -> Self {
+        self.itnio_clock_skew_secs = secs;
+        self
+    }
+
+    /// Binds the listener, generates the data and starts serving in the background.
+    pub async fn start(self) -> io::Result<Sandbox> {
+        let listener = TcpListener::bind(self.config.listen).await?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let data = Dataset::generate(self.config.seed, self.config.records, &base_url);
+        let mut faults: HashMap<String, Vec<Fault>> = HashMap::new();
+        for f in self.faults {
+            faults.entry(f.route).or_default().push(f.fault);
+        }
+        let inner = Arc::new(Inner {
+            config: self.config,
+            credentials: self.credentials,
+            base_url: base_url.clone(),
+            data,
+            counts: Mutex::new(HashMap::new()),
+            faults: Mutex::new(faults),
+            sobot: Mutex::new(sobot::SobotState::default()),
+            sobot_token_invalid_after: Mutex::new(self.token_invalid_after),
+            itnio_clock_skew: AtomicI64::new(self.itnio_clock_skew_secs),
+            next_id: AtomicU64::new(1),
+        });
+        let app = Router::new()
+            .merge(rokid::routes())
+            .merge(sobot::routes())
+            .merge(itnio::routes())
+            .layer(middleware::from_fn_with_state(inner.clone(), gate))
+            .with_state(inner.clone());
+        let service = app.into_make_service_with_connect_info::<ConnHandle>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(KillListener(listener), service).await;
+        });
+        Ok(Sandbox {
+            addr,
+            urls: Urls {
+                rokid: base_url.clone(),
+                sobot_api: base_url.clone(),
+                sobot_token: base_url.clone(),
+                itnio: base_url,
+            },
+            inner,
+            task,
+        })
+    }
+}
+
+/// Shared state of a running sandbox.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) credentials: Credentials,
+    pub(crate) base_url: String,
+    pub(crate) data: Dataset,
+    counts: Mutex<HashMap<String, u64>>,
+    faults: Mutex<HashMap<String, Vec<Fault>>>,
+    pub(crate) sobot: Mutex<sobot::SobotState>,
+    pub(crate) sobot_token_invalid_after: Mutex<Option<u64>>,
+    pub(crate) itnio_clock_skew: AtomicI64,
+    next_id: AtomicU64,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Inner {
+    /// A fresh 32-hex-digit id, unique within the sandbox.
+    pub(crate) fn new_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "{:016x}{:016x}",
+            faults::mix(self.config.seed ^ n),
+            faults::mix(n)
+        )
+    }
+}
+
+pub(crate) type Shared = Arc<Inner>;
+
+/// A running sandbox. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    urls: Urls,
+    inner: Shared,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Sandbox {
+    /// A builder with the defaults (seed 1, 1000 records of each kind, `127.0.0.1:0`).
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// Starts a sandbox with the defaults on `127.0.0.1:0`.
+    pub async fn start() -> io::Result<Sandbox> {
+        Self::builder().start().await
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`, the base URL of every vendor.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The base URL of each client.
+    pub fn urls(&self) -> &Urls {
+        &self.urls
+    }
+
+    /// The credentials it accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
+    /// The data it serves.
+    pub fn data(&self) -> &Dataset {
+        &self.inner.data
+    }
+
+    /// The bytes the sandbox serves for a document URL of one of its work records.
+    pub fn document(&self, url: &str) -> Option<Vec<u8>> {
+        let rest = url
+            .strip_prefix(self.inner.base_url.as_str())?
+            .strip_prefix("/files/")?;
+        Some(rokid::document_bytes(
+            self.inner.config.seed,
+            rest,
+            self.inner.config.document_bytes,
+        ))
+    }
+
+    /// The seed it was started with.
+    pub fn seed(&self) -> u64 {
+        self.inner.config.seed
+    }
+
+    /// Requests received on a path (faulted ones included), e.g.
+    /// `count("/ai-agent-open/ask/answer")`.
+    pub fn count(&self, path: &str) -> u64 {
+        lock(&self.inner.counts).get(path).copied().unwrap_or(0)
+    }
+
+    /// Requests received on every path starting with `prefix`.
+    pub fn count_prefix(&self, prefix: &str) -> u64 {
+        lock(&self.inner.counts)
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Sobot `get_token` requests received.
+    pub fn count_token_requests(&self) -> u64 {
+        self.count(SOBOT_TOKEN_ROUTE)
+    }
+
+    /// Every request received.
+    pub fn total_requests(&self) -> u64 {
+        lock(&self.inner.counts).values().sum()
+    }
+
+    /// Resets every counter to zero (fault triggers count from the start again).
+    pub fn reset_counts(&self) {
+        lock(&self.inner.counts).clear();
+    }
+
+    /// Adds a fault on a route (`*` for every route) of the running sandbox.
+    pub fn add_fault(&self, route: impl Into<String>, fault: Fault) {
+        lock(&self.inner.faults)
+            .entry(route.into())
+            .or_default()
+            .push(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        lock(&self.inner.faults).clear();
+    }
+
+    /// A Sobot token becomes invalid after this many API calls made with it (`None`: never).
+    pub fn set_sobot_token_invalid_after(&self, calls: Option<u64>) {
+        *lock(&self.inner.sobot_token_invalid_after) = calls;
+    }
+
+    /// Invalidates the current Sobot token now.
+    pub fn invalidate_sobot_token(&self) {
+        lock(&self.inner.sobot).token = None;
+    }
+
+    /// Sets how far the Itniotech server clock is ahead (negative: behind), in seconds.
+    pub fn set_itnio_clock_skew_secs(&self, secs: i64) {
+        self.inner.itnio_clock_skew.store(secs, Ordering::SeqCst);
+    }
+
+    /// Answers posted to Sobot `call_back_url`s so far.
+    pub fn sobot_callbacks_sent(&self) -> u64 {
+        lock(&self.inner.sobot).callbacks_sent
+    }
+}
+
+/// Marks a request whose event stream must be cut after this many events.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CutAfter(pub(crate) usize);
+
+/// Counts every request and applies the route's faults.
+async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let n = {
+        let mut counts = lock(&inner.counts);
+        let c = counts.entry(path.clone()).or_insert(0);
+        *c += 1;
+        *c
+    };
+    let candidates: Vec<Fault> = {
+        let faults = lock(&inner.faults);
+        faults
+            .get(&path)
+            .into_iter()
+            .chain(faults.get("*"))
+            .flatten()
+            .cloned()
+            .collect()
+    };
+    let mut latency = Duration::ZERO;
+    let mut chosen = None;
+    for fault in candidates {
+        if !fault.applies(inner.config.seed, &path, n) {
+            continue;
+        }
+        match fault.kind {
+            FaultKind::Latency(d) => latency += d,
+            kind => {
+                if chosen.is_none() {
+                    chosen = Some(kind);
+                }
+            }
+        }
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match chosen {
+        None | Some(FaultKind::Latency(_)) => next.run(req).await,
+        Some(FaultKind::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, format!("sandbox: injected {code}")).into_response()
+        }
+        Some(FaultKind::TooManyRequests { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after_secs.to_string())],
+            "sandbox: injected 429",
+        )
+            .into_response(),
+        Some(FaultKind::ConnectionReset) => {
+            if let Some(ConnectInfo(conn)) = req.extensions().get::<ConnectInfo<ConnHandle>>() {
+                conn.kill();
+            }
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Some(FaultKind::TruncatedBody) => truncate(next.run(req).await).await,
+        Some(FaultKind::SlowBody(pause)) => trickle(next.run(req).await, pause).await,
+        Some(FaultKind::CutStream { after_events }) => {
+            if path == sobot::ANSWER_ROUTE {
+                req.extensions_mut().insert(CutAfter(after_events));
+                next.run(req).await
+            } else {
+                truncate(next.run(req).await).await
+            }
+        }
+    }
+}
+
+fn broken() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, "sandbox: injected cut")
+}
+
+/// Sends the full `Content-Length` and half of the body, then fails the connection.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let chunks: Vec<Result<Bytes, io::Error>> = vec![Ok(half), Err(broken())];
+    Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
+}
+
+/// Sends the body in 8 chunks with `pause` between them.
+async fn trickle(response: Response, pause: Duration) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let size = bytes.len().div_ceil(8).max(1);
+    let chunks: Vec<Bytes> = (0..bytes.len())
+        .step_by(size)
+        .map(|start| bytes.slice(start..(start + size).min(bytes.len())))
+        .collect();
+    let stream =
+        futures::stream::iter(chunks.into_iter().enumerate()).then(move |(i, chunk)| async move {
+            if i > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            Ok::<_, io::Error>(chunk)
+        });
+    Response::from_parts(parts, Body::from_stream(stream))
+}

@@ -1,0 +1,628 @@
+//! The Sobot routes: signed tokens, a scripted bot (streamed and not), push info and
+//! statistics.
+
+use std::collections::HashMap;
+use std::io;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Json;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use common_http::reexports::{reqwest, url};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sobot_client::{
+    InputTypeEnum, OpenRobotAnswerReqVo, ReceptionRecord, RecordListParams, RobotAnswerReqVo,
+    RobotAnswerRespVo, SobotResponse,
+};
+
+use crate::data::typed;
+use crate::{CutAfter, Shared, lock};
+
+/// The streamed answer route.
+pub(crate) const ANSWER_ROUTE: &str = "/ai-agent-open/ask/answer";
+
+/// The values offered by the scripted workflow.
+pub const WORKFLOW_CHOICES: [&str; 3] = ["Refund", "Exchange", "Track order"];
+
+const SUCCESS: &str = "000000";
+const TOKEN_INVALID: &str = "900002";
+const PARAM_ERROR: &str = "100001";
+
+#[derive(Debug)]
+pub(crate) struct IssuedToken {
+    value: String,
+    expires: Instant,
+    calls: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SobotState {
+    pub(crate) token: Option<IssuedToken>,
+    ended: HashMap<String, bool>,
+    pushes: HashMap<String, Value>,
+    pub(crate) callbacks_sent: u64,
+}
+
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route(crate::SOBOT_TOKEN_ROUTE, get(get_token))
+        .route("/ai-agent-open/ask/ask_init", get(ask_init))
+        .route(ANSWER_ROUTE, post(answer))
+        .route(
+            "/ai-agent-open/ask/answer_no_stream",
+            post(answer_no_stream),
+        )
+        .route("/ai-agent-open/ask/answer_suggest", post(answer_suggest))
+        .route(
+            "/ai-agent-open/ask/answer_with_call_back",
+            post(answer_with_call_back),
+        )
+        .route("/ai-agent-open/ask/end_session", get(end_session))
+        .route("/ai-agent-open/ask/get_push_info", get(get_push_info))
+        .route(
+            "/ai-agent-open/api/statistics/recordList",
+            post(record_list),
+        )
+        .route(
+            "/ai-agent-open/api/statistics/queryAiRobotList",
+            get(robot_list),
+        )
+        .route("/ai-agent-open/api/statistics/sourceList", post(robot_list))
+        .route(
+            "/ai-agent-open/api/statistics/getTimezoneInfo",
+            get(empty_list),
+        )
+        .route("/ai-agent-open/api/statistics/getLabels", get(empty_list))
+        .route(
+            "/ai-agent-open/api/statistics/getLabelInfoList",
+            get(empty_list),
+        )
+        .route("/ai-agent-open/api/statistics/simpleList", get(empty_list))
+}
+
+fn envelope_value(code: &str, msg: &str, data: Option<Value>) -> SobotResponse<Value> {
+    let mut body: SobotResponse<Value> = typed(json!({"ret_code": code, "ret_msg": msg}));
+    body.data = data;
+    body
+}
+
+fn reply(code: &str, msg: &str, data: Option<Value>) -> Response {
+    Json(envelope_value(code, msg, data)).into_response()
+}
+
+fn ok(data: Value) -> Response {
+    reply(SUCCESS, "success", Some(data))
+}
+
+/// Checks the `token` header: the current token, not expired, not past its call budget.
+// The error is the response to send at once; handlers return it as is.
+#[allow(clippy::result_large_err)]
+fn check_token(state: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let sent = headers
+        .get("token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let budget = *lock(&state.sobot_token_invalid_after);
+    let mut sobot = lock(&state.sobot);
+    let valid = match sobot.token.as_mut() {
+        Some(t) if t.value == sent && Instant::now() < t.expires => {
+            if budget.is_some_and(|b| t.calls >= b) {
+                false
+            } else {
+                t.calls += 1;
+                true
+            }
+        }
+        _ => false,
+    };
+    if valid {
+        return Ok(());
+    }
+    if budget.is_some() && sobot.token.as_ref().is_some_and(|t| t.value == sent) {
+        sobot.token = None;
+    }
+    Err(reply(TOKEN_INVALID, "token invalid", None))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    appid: String,
+    create_time: String,
+    sign: String,
+}
+
+async fn get_token(
+    State(state): State<Shared>,
+    query: Result<Query<TokenQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = query else {
+        return reply(
+            PARAM_ERROR,
+            "appid, create_time and sign are required",
+            None,
+        );
+    };
+    let creds = &state.credentials;
+    if q.appid != creds.sobot_appid {
+        return reply("100002", "unknown appid", None);
+    }
+    if q.sign != sobot_client::sign(&q.appid, &q.create_time, &creds.sobot_app_key) {
+        return reply("100003", "signature mismatch", None);
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let fresh = q
+        .create_time
+        .trim()
+        .parse::<u64>()
+        .is_ok_and(|t| t.abs_diff(now) <= state.config.sobot_create_time_window.as_secs());
+    if !fresh {
+        return reply("100004", "create_time is not fresh", None);
+    }
+    let lifetime = state.config.sobot_token_lifetime;
+    let value = state.new_id();
+    // Every new token invalidates the previous one.
+    lock(&state.sobot).token = Some(IssuedToken {
+        value: value.clone(),
+        expires: Instant::now() + lifetime,
+        calls: 0,
+    });
+    // Sobot sends the token under `item` (not `data`), as the documented example does.
+    let mut body = json!(envelope_value(SUCCESS, "success", None));
+    body["item"] = json!({"token": value, "expires_in": lifetime.as_secs().max(1).to_string()});
+    Json(body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct InitQuery {
+    robotid: Option<String>,
+    bizid: Option<String>,
+}
+
+async fn ask_init(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<InitQuery>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    if q.robotid.as_deref().is_none_or(str::is_empty) {
+        return reply(PARAM_ERROR, "robotid is required", None);
+    }
+    let cid = state.new_id();
+    lock(&state.sobot).ended.insert(cid.clone(), false);
+    let bizid = q
+        .bizid
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| state.new_id());
+    ok(json!({
+        "bizid": bizid, "ai_agent_cid": cid, "biz_type": "AI_AGENT", "biz_typeid": "1000045"
+    }))
+}
+
+/// The fields of a question the scripted bot looks at.
+struct Question {
+    question: String,
+    input: InputTypeEnum,
+    biz_id: String,
+    robotid: String,
+    cid: Option<String>,
+    choice: Option<String>,
+}
+
+impl From<&OpenRobotAnswerReqVo> for Question {
+    fn from(r: &OpenRobotAnswerReqVo) -> Self {
+        Self {
+            question: r.question.clone(),
+            input: r.input_type_enum.clone(),
+            biz_id: r.biz_id.clone(),
+            robotid: r.robotid.clone(),
+            cid: r.ai_agent_cid.clone(),
+            choice: r.process_info.as_ref().map(|p| p.variable_value.clone()),
+        }
+    }
+}
+
+impl From<&RobotAnswerReqVo> for Question {
+    fn from(r: &RobotAnswerReqVo) -> Self {
+        Self {
+            question: r.question.clone(),
+            input: r.input_type_enum.clone(),
+            biz_id: r.biz_id.clone(),
+            robotid: r.robotid.clone(),
+            cid: r.ai_agent_cid.clone(),
+            choice: r.process_info.as_ref().map(|p| p.variable_value.clone()),
+        }
+    }
+}
+
+/// The scripted bot's reply: the streamed text chunks and the final info items.
+struct Script {
+    chunks: Vec<Value>,
+    infos: Vec<Value>,
+    ended: bool,
+}
+
+fn script(state: &Shared, q: &Question) -> Script {
+    let cid = q
+        .cid
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| state.new_id());
+    let roundid = state.new_id();
+    let msgid = state.new_id();
+    let item = |message_type: &str, answer_type: &str, answer: &str| {
+        json!({
+            "robot_answer_type": answer_type,
+            "robot_answer_message_type": message_type,
+            "answer": answer,
+            "transfer_result": "NO_ACTION",
+            "roundid": roundid,
+            "msgid": msgid,
+            "ai_agent_cid": cid,
+            "biz_id": q.biz_id,
+            "robot_name": "Sandbox Bot",
+            "robot_logo": "",
+            "robotid": q.robotid,
+            "robot_status": "ENABLE",
+            "delay": 0,
+        })
+    };
+    if lock(&state.sobot).ended.get(&cid).copied().unwrap_or(false) {
+        let mut end = item("ERROR_END", "GENERAL", "the session has ended");
+        end["answer"] = json!("the session has ended");
+        return Script {
+            chunks: Vec::new(),
+            infos: vec![end],
+            ended: true,
+        };
+    }
+    let lower = q.question.to_lowercase();
+    let (text, mut info) = if q.input == InputTypeEnum::ProcessClick {
+        let choice = q.choice.clone().unwrap_or_else(|| q.question.clone());
+        let text = format!("You chose {choice}. Done.");
+        let info = item("ANSWER_INFO", "PROCESS_END", &text);
+        (text, info)
+    } else if lower.contains("workflow") || lower.contains("menu") {
+        let text = "What would you like to do?".to_owned();
+        let mut info = item("PROCESS_INFO", "PROCESS", &text);
+        info["process_id"] = json!("proc-sandbox-1");
+        info["node_id"] = json!("node-sandbox-1");
+        info["variable_id"] = json!("var-sandbox-1");
+        info["variable_value_enums"] = json!(WORKFLOW_CHOICES);
+        (text, info)
+    } else if lower.contains("card") {
+        let text = "Here is a product.".to_owned();
+        let mut info = item("PROCESS_INFO", "PROCESS", &text);
+        info["process_id"] = json!("proc-sandbox-2");
+        info["node_id"] = json!("node-sandbox-2");
+        info["interface_info"] = json!({
+            "cardStyle": "1", "cardType": "1", "cardForm": "1", "cardGuide": "Pick one",
+            "customCards": [{
+                "customCardName": {"variableId": "v-name", "paramValue": "Sandbox phone"},
+                "customCardAmount": {"variableId": null, "paramValue": "599"},
+                "customMenus": [{"menuType": 0, "menuName": "Buy", "menuLink": null}]
+            }]
+        });
+        (text, info)
+    } else {
+        let text = format!("You said: {}", q.question);
+        let info = item("ANSWER_INFO", "QA_DIRECT", &text);
+        (text, info)
+    };
+    let words: Vec<&str> = text.split_inclusive(' ').collect();
+    let last = words.len().saturating_sub(1);
+    let chunks = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let mut c = item("MESSAGE", "QA_DIRECT", w);
+            c["message_end"] = json!(i == last);
+            c
+        })
+        .collect();
+    // Check the item is one the client can parse.
+    let parsed: RobotAnswerRespVo = typed(info.clone());
+    info = serde_json::to_value(parsed).unwrap_or(info);
+    Script {
+        chunks,
+        infos: vec![info],
+        ended: false,
+    }
+}
+
+fn sse_event(item: &Value) -> Bytes {
+    let body = json!({"data": [item], "retCode": SUCCESS, "retMsg": "success"});
+    Bytes::from(format!("data: {body}\n\n"))
+}
+
+async fn answer(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    cut: Option<Extension<CutAfter>>,
+    body: Result<Json<OpenRobotAnswerReqVo>, JsonRejection>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let Ok(Json(request)) = body else {
+        return reply(PARAM_ERROR, "invalid request body", None);
+    };
+    let s = script(&state, &Question::from(&request));
+    let events: Vec<Bytes> = s.chunks.iter().chain(&s.infos).map(sse_event).collect();
+    let pace = state.config.stream_pace;
+    let cut = cut.map(|Extension(c)| c.0);
+    let stream =
+        futures::stream::iter(events.into_iter().enumerate()).then(move |(i, event)| async move {
+            if i > 0 && !pace.is_zero() {
+                tokio::time::sleep(pace).await;
+            }
+            match cut {
+                Some(k) if i == k => Ok(event.slice(..event.len() / 2)),
+                Some(k) if i > k => Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "sandbox: stream cut",
+                )),
+                _ => Ok::<_, io::Error>(event),
+            }
+        });
+    // Stop after the first error so the connection is aborted mid-event.
+    let stream = stream.scan(false, |failed, item| {
+        let out = if *failed { None } else { Some(item) };
+        if matches!(out, Some(Err(_))) {
+            *failed = true;
+        }
+        futures::future::ready(out)
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+async fn answer_no_stream(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Json<OpenRobotAnswerReqVo>, JsonRejection>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let Ok(Json(request)) = body else {
+        return reply(PARAM_ERROR, "invalid request body", None);
+    };
+    let s = script(&state, &Question::from(&request));
+    if s.ended {
+        return reply("100010", "the session has ended", None);
+    }
+    ok(Value::Array(s.infos))
+}
+
+async fn answer_suggest(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Json<RobotAnswerReqVo>, JsonRejection>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let Ok(Json(request)) = body else {
+        return reply(PARAM_ERROR, "invalid request body", None);
+    };
+    let contents: Vec<Value> = (1..=3)
+        .map(|i| {
+            json!({
+                "question": format!("{} ({i})", request.question),
+                "questionid": format!("q-{i}"),
+                "docid": format!("doc-{i}"),
+                "score": 1.0 - f64::from(i) / 10.0,
+            })
+        })
+        .collect();
+    ok(json!({"qa_contents": contents}))
+}
+
+fn local_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+    })
+}
+
+async fn answer_with_call_back(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Json<RobotAnswerReqVo>, JsonRejection>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let Ok(Json(request)) = body else {
+        return reply(PARAM_ERROR, "invalid request body", None);
+    };
+    let Some(target) = request.call_back_url.clone().filter(|u| local_url(u)) else {
+        return reply(
+            PARAM_ERROR,
+            "call_back_url must be an http URL on 127.0.0.1 or localhost",
+            None,
+        );
+    };
+    let s = script(&state, &Question::from(&request));
+    let msgid = s
+        .infos
+        .first()
+        .and_then(|i| i.get("msgid"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let first = s.infos.first().cloned().unwrap_or(Value::Null);
+    let push = json!({
+        "msgid": msgid,
+        "bizid": request.biz_id,
+        "push_type": "ROBOT_ANSWER",
+        "data": {
+            "msgid": msgid,
+            "bizid": request.biz_id,
+            "ai_agent_cid": first.get("ai_agent_cid").cloned().unwrap_or(Value::Null),
+            "round_id": first.get("roundid").cloned().unwrap_or(Value::Null),
+            "msg": first.get("answer").cloned().unwrap_or(Value::Null),
+            "source_enum": request.source_enum,
+            "polling_id": state.new_id(),
+            "polling_status": "POLLING_END",
+        },
+    });
+    lock(&state.sobot).pushes.insert(msgid.clone(), push);
+    let payload = envelope_value(SUCCESS, "success", Some(Value::Array(s.infos)));
+    let poster = state;
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        if client.post(target).json(&payload).send().await.is_ok() {
+            lock(&poster.sobot).callbacks_sent += 1;
+        }
+    });
+    ok(json!({"msgid": msgid}))
+}
+
+#[derive(Debug, Deserialize)]
+struct EndQuery {
+    ai_agent_cid: Option<String>,
+}
+
+async fn end_session(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<EndQuery>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let Some(cid) = q.ai_agent_cid.filter(|c| !c.is_empty()) else {
+        return reply(PARAM_ERROR, "ai_agent_cid is required", None);
+    };
+    lock(&state.sobot).ended.insert(cid, true);
+    ok(json!({}))
+}
+
+#[derive(Debug, Deserialize)]
+struct PushQuery {
+    msgid: Option<String>,
+}
+
+async fn get_push_info(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<PushQuery>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let found = q
+        .msgid
+        .and_then(|m| lock(&state.sobot).pushes.get(&m).cloned());
+    match found {
+        Some(push) => ok(push),
+        None => reply("100011", "no push info for this msgid", None),
+    }
+}
+
+async fn record_list(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Json<RecordListParams>, JsonRejection>,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let Ok(Json(p)) = body else {
+        return reply(PARAM_ERROR, "invalid request body", None);
+    };
+    if p.page_no < 1 || !(1..=100).contains(&p.page_size) {
+        return reply(
+            PARAM_ERROR,
+            "page_no must be >= 1 and page_size in 1..=100",
+            None,
+        );
+    }
+    let from = p.start_time.midnight().assume_utc().unix_timestamp() * 1000;
+    let to = p.end_time.next_day().map_or(i64::MAX, |d| {
+        d.midnight().assume_utc().unix_timestamp() * 1000
+    });
+    let matching: Vec<&ReceptionRecord> = state
+        .data
+        .sobot_records
+        .iter()
+        .filter(|r| r.start_time.is_some_and(|t| t >= from && t < to))
+        .filter(|r| match &p.robotid {
+            Some(ids) if !ids.is_empty() => {
+                r.robot_flag.as_ref().is_some_and(|id| ids.contains(id))
+            }
+            _ => true,
+        })
+        .filter(|r| p.cid.as_deref().is_none_or(|c| r.cid.as_deref() == Some(c)))
+        .filter(|r| {
+            p.bizid
+                .as_deref()
+                .is_none_or(|b| r.bizid.as_deref() == Some(b))
+        })
+        .collect();
+    let size = usize::try_from(p.page_size).unwrap_or(10);
+    let start = usize::try_from(p.page_no - 1)
+        .unwrap_or(0)
+        .saturating_mul(size);
+    let list: Vec<ReceptionRecord> = matching
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|r| (*r).clone())
+        .collect();
+    let mut body = envelope_value(SUCCESS, "success", None);
+    body.data = serde_json::to_value(list).ok();
+    body.total_count = i64::try_from(matching.len()).ok();
+    body.page_no = Some(p.page_no);
+    body.page_size = Some(p.page_size);
+    body.page_count = i32::try_from(matching.len().div_ceil(size)).ok();
+    Json(body).into_response()
+}
+
+async fn robot_list(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let robots: Vec<Value> = crate::data::SOBOT_ROBOT_IDS
+        .iter()
+        .map(|id| {
+            json!({
+                "kbid": id.parse::<i64>().unwrap_or(0),
+                "robot_type": 1,
+                "robot_name": format!("Robot {id}"),
+                "robot_logo": "",
+                "companyid": "C-SANDBOX",
+            })
+        })
+        .collect();
+    ok(Value::Array(robots))
+}
+
+async fn empty_list(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    ok(json!([]))
+}

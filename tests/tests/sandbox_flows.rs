@@ -1,0 +1,535 @@
+//! End-to-end flows of the three real clients against the in-process vendor sandbox.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::TryStreamExt;
+use itnio_client::{ItnioClient, TaskStatus};
+use rokid_client::{ChatLogType, RetryPolicy, RokidClient};
+use sobot_client::{AnswerEvent, RecordListParams, RobotAnswerMessageType, SobotClient};
+use time::macros::{date, datetime};
+use vendor_sandbox::{ROKID_UIDS, Sandbox, WORKFLOW_CHOICES};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .jitter(false)
+}
+
+fn rokid(sandbox: &Sandbox) -> RokidClient {
+    let built = RokidClient::builder()
+        .base_url(sandbox.urls().rokid.clone())
+        .api_key(sandbox.credentials().rokid_api_key.clone())
+        .retry_policy(fast_retries())
+        .build();
+    match built {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn sobot(sandbox: &Sandbox) -> SobotClient {
+    let c = sandbox.credentials();
+    let built = SobotClient::builder()
+        .api_base_url(sandbox.urls().sobot_api.clone())
+        .token_base_url(sandbox.urls().sobot_token.clone())
+        .appid(c.sobot_appid.clone())
+        .app_key(c.sobot_app_key.clone())
+        .retry_policy(fast_retries())
+        .build();
+    match built {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn start(records: usize) -> Sandbox {
+    match Sandbox::builder().seed(42).records(records).start().await {
+        Ok(s) => s,
+        Err(e) => panic!("sandbox did not start: {e}"),
+    }
+}
+
+async fn bounded<F: std::future::Future>(f: F) -> F::Output {
+    match tokio::time::timeout(LIMIT, f).await {
+        Ok(v) => v,
+        Err(_) => panic!("the test took longer than {LIMIT:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rokid_full_export_matches_generated_data() {
+    let sandbox = start(600).await;
+    let client = rokid(&sandbox);
+    let uid = ROKID_UIDS[1];
+    let expected: Vec<_> = sandbox
+        .data()
+        .work_records
+        .iter()
+        .filter(|r| r.uid.as_deref() == Some(uid))
+        .cloned()
+        .collect();
+    assert!(expected.len() > 50, "{}", expected.len());
+    let got: Vec<_> = bounded(
+        client
+            .list_work_records(uid)
+            .page_size(17)
+            .look_ahead(0)
+            .by_item()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got, expected);
+    let pages = expected.len().div_ceil(17) as u64;
+    assert!(
+        sandbox.count("/ar/flow/openapi/record/page") >= pages,
+        "{}",
+        sandbox.count("/ar/flow/openapi/record/page")
+    );
+
+    // Filters: taskName fuzzy, time range.
+    let page = bounded(
+        client
+            .list_work_records(uid)
+            .task_name("safety")
+            .gmt_start(datetime!(2026-01-03 00:00:00))
+            .gmt_end(datetime!(2026-01-09 23:59:59))
+            .page_size(1000)
+            .send(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let want = expected
+        .iter()
+        .filter(|r| {
+            r.task_name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase().contains("safety"))
+        })
+        .filter(|r| {
+            r.gmt_created
+                .as_ref()
+                .map(|t| t.raw().to_owned())
+                .is_some_and(|t| {
+                    t.as_str() >= "2026-01-03 00:00:00" && t.as_str() <= "2026-01-09 23:59:59"
+                })
+        })
+        .count();
+    assert_eq!(page.total as usize, want);
+    assert_eq!(page.list.len(), want);
+}
+
+#[tokio::test]
+async fn rokid_chat_logs_filters_and_documents() {
+    let sandbox = start(300).await;
+    let client = rokid(&sandbox);
+    let expected: Vec<_> = sandbox
+        .data()
+        .chat_logs
+        .iter()
+        .filter(|l| l.log_type == ChatLogType::Recognition)
+        .filter(|l| {
+            l.agent_name
+                .as_deref()
+                .is_some_and(|a| a.to_lowercase().contains("repair"))
+        })
+        .cloned()
+        .collect();
+    let got: Vec<_> = bounded(
+        client
+            .list_chat_logs()
+            .log_type(ChatLogType::Recognition)
+            .agent_name("repair")
+            .start_time(date!(2026 - 01 - 01))
+            .page_size(7)
+            .by_item()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got, expected);
+    let keyword = bounded(
+        client
+            .list_chat_logs()
+            .keywords("LEAK")
+            .page_size(500)
+            .send(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(keyword.total > 0);
+    assert!(keyword.list.iter().all(|l| {
+        l.question_content
+            .as_deref()
+            .is_some_and(|q| q.contains("leak"))
+    }));
+
+    // Documents point back at the sandbox and serve its bytes.
+    let record = &sandbox.data().work_records[0];
+    let doc = &record.documents()[0];
+    assert!(doc.url.starts_with(sandbox.base_url()), "{}", doc.url);
+    let mut bytes = Vec::new();
+    bounded(client.download(&doc.url).to_writer(&mut bytes))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(Some(bytes), sandbox.document(&doc.url));
+}
+
+#[tokio::test]
+async fn rokid_wrong_key_is_an_auth_error() {
+    let sandbox = start(10).await;
+    let client = RokidClient::builder()
+        .base_url(sandbox.urls().rokid.clone())
+        .api_key("wrong")
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = bounded(client.list_work_records(ROKID_UIDS[0]).send())
+        .await
+        .err();
+    assert!(err.as_ref().is_some_and(|e| e.is_auth()), "{err:?}");
+    assert_eq!(sandbox.count("/ar/flow/openapi/record/page"), 1);
+}
+
+#[tokio::test]
+async fn sobot_conversation_stream_workflow_and_end() {
+    let sandbox = start(10).await;
+    let client = sobot(&sandbox);
+    let mut conversation = client.conversation("1", "biz-sandbox");
+    bounded(conversation.init())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stream = bounded(conversation.ask_stream("hello there"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let events: Vec<AnswerEvent> = bounded(stream.try_collect())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text: String = events.iter().filter_map(AnswerEvent::text).collect();
+    assert_eq!(text, "You said: hello there");
+    assert!(
+        matches!(events.last(), Some(AnswerEvent::Info(_))),
+        "{events:?}"
+    );
+
+    let answers = bounded(conversation.ask("show me the workflow menu"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let menu = &answers[0];
+    assert_eq!(
+        menu.robot_answer_message_type,
+        RobotAnswerMessageType::ProcessInfo
+    );
+    assert_eq!(
+        menu.variable_value_enums.as_deref(),
+        Some(&WORKFLOW_CHOICES.map(String::from)[..])
+    );
+    let chosen = bounded(conversation.click_button(menu, "Exchange"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        chosen[0].answer.as_deref(),
+        Some("You chose Exchange. Done.")
+    );
+
+    let request = bounded(conversation.request("anyone there?"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    bounded(conversation.end())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sandbox.count("/ai-agent-open/ask/end_session"), 1);
+    // After end_session, a streamed answer is only ERROR_END.
+    let collected = bounded(async { client.answer(request).send().await?.collect_answer().await })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(collected.terminated.is_some(), "{collected:?}");
+    assert_eq!(sandbox.count_token_requests(), 1);
+}
+
+#[tokio::test]
+async fn sobot_token_expiring_mid_conversation_is_renewed_once() {
+    let sandbox = match Sandbox::builder()
+        .records(10)
+        .sobot_token_invalid_after(2)
+        .start()
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let client = sobot(&sandbox);
+    let mut conversation = client.conversation("1", "biz");
+    bounded(conversation.init())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for question in ["one", "two", "three"] {
+        let answers = bounded(conversation.ask(question))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            answers[0].answer.as_deref(),
+            Some(format!("You said: {question}").as_str())
+        );
+    }
+    // init + one ask on the first token; the second ask was refused once (900002), the
+    // token renewed and the ask sent again; the third ask uses the second token.
+    assert_eq!(sandbox.count_token_requests(), 2);
+    assert_eq!(sandbox.count("/ai-agent-open/ask/answer_no_stream"), 4);
+}
+
+#[tokio::test]
+async fn sobot_wrong_app_key_sends_no_api_request() {
+    let sandbox = start(10).await;
+    let client = SobotClient::builder()
+        .base_url(sandbox.base_url())
+        .appid(sandbox.credentials().sobot_appid.clone())
+        .app_key("not-the-key")
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = bounded(client.ask_init("1", "b").send()).await.err();
+    assert!(err.is_some());
+    assert_eq!(sandbox.count_token_requests(), 1);
+    assert_eq!(sandbox.count("/ai-agent-open/ask/ask_init"), 0);
+}
+
+#[tokio::test]
+async fn sobot_record_list_export_matches() {
+    let sandbox = start(400).await;
+    let client = sobot(&sandbox);
+    let params = RecordListParams::new(date!(2026 - 01 - 02), date!(2026 - 01 - 06), 1, 9);
+    let got: Vec<_> = bounded(client.record_list(params).by_item().try_collect::<Vec<_>>())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from = datetime!(2026-01-02 00:00:00).assume_utc().unix_timestamp() * 1000;
+    let to = datetime!(2026-01-07 00:00:00).assume_utc().unix_timestamp() * 1000;
+    let expected: Vec<_> = sandbox
+        .data()
+        .sobot_records
+        .iter()
+        .filter(|r| r.start_time.is_some_and(|t| t >= from && t < to))
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+}
+
+fn itnio(sandbox: &Sandbox, clock: Option<itnio_client::Clock>) -> ItnioClient {
+    let c = sandbox.credentials();
+    let mut builder = ItnioClient::builder()
+        .base_url(sandbox.urls().itnio.clone())
+        .api_key(c.itnio_api_key.clone())
+        .api_secret(c.itnio_api_secret.clone())
+        .retry_policy(fast_retries());
+    if let Some(clock) = clock {
+        builder = builder.clock(clock);
+    }
+    builder.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn itnio_full_export_with_filters_matches() {
+    let sandbox = start(500).await;
+    let client = itnio(&sandbox, None);
+    let (from, to) = (
+        datetime!(2026-01-02 00:00:00),
+        datetime!(2026-01-12 00:00:00),
+    );
+    let statuses = [TaskStatus::Calling, TaskStatus::Finished];
+    let got: Vec<_> = bounded(
+        client
+            .list_group_call_tasks(from, to)
+            .size(13)
+            .status_list(statuses)
+            .idx_app_id(1002)
+            .by_item()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let expected: Vec<_> = sandbox
+        .data()
+        .itnio_tasks
+        .iter()
+        .filter(|t| t.app_id == 1002)
+        .map(|t| t.task.clone())
+        .filter(|t| t.status.is_some_and(|s| statuses.contains(&s)))
+        .filter(|t| {
+            t.created_time.as_ref().is_some_and(|c| {
+                c.raw() >= "2026-01-02 00:00:00" && c.raw() <= "2026-01-12 00:00:00"
+            })
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+    let page = bounded(
+        client
+            .list_group_call_tasks(from, to)
+            .search_condition("LEAK campaign")
+            .send(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(page.total > 0);
+    assert_eq!(page.pages as i64, (page.total + 9) / 10);
+}
+
+#[tokio::test]
+async fn itnio_skewed_clock_is_recovered_by_one_resign() {
+    let sandbox = match Sandbox::builder()
+        .records(20)
+        .itnio_clock_skew_secs(1000)
+        .start()
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    // The first signature uses the local clock (1000 s behind the server): -16; the
+    // re-signed attempt reads a clock that has caught up.
+    let calls = Arc::new(AtomicU64::new(0));
+    let seen = calls.clone();
+    let clock: itnio_client::Clock = Arc::new(move || {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        if n == 0 {
+            now_secs()
+        } else {
+            now_secs() + 1000
+        }
+    });
+    let client = itnio(&sandbox, Some(clock));
+    let page = bounded(
+        client
+            .list_group_call_tasks(
+                datetime!(2026-01-01 00:00:00),
+                datetime!(2026-12-31 00:00:00),
+            )
+            .send(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.total, 20);
+    assert_eq!(sandbox.count("/voice/group/call/query"), 2);
+
+    // A clock that stays off: -16 twice, then the typed auth error.
+    let client = itnio(&sandbox, None);
+    sandbox.reset_counts();
+    let err = bounded(
+        client
+            .list_group_call_tasks(
+                datetime!(2026-01-01 00:00:00),
+                datetime!(2026-12-31 00:00:00),
+            )
+            .send(),
+    )
+    .await
+    .err();
+    assert!(err.as_ref().is_some_and(|e| e.is_auth()), "{err:?}");
+    assert_eq!(err.as_ref().and_then(|e| e.vendor_code()), Some("-16"));
+    assert_eq!(sandbox.count("/voice/group/call/query"), 2);
+}
+
+#[tokio::test]
+async fn itnio_rejects_bad_signatures_and_sizes() {
+    let sandbox = start(5).await;
+    let c = sandbox.credentials();
+    let http = reqwest::Client::new();
+    let url = format!("{}/voice/group/call/query", sandbox.base_url());
+    let body = serde_json::json!({"current": 1, "size": 101, "params": {
+        "strTime": "2026-01-01 00:00:00", "endTime": "2026-02-01 00:00:00", "taskType": 3}});
+    let ts = now_secs();
+    let post = |sign: String| {
+        http.post(&url)
+            .header("Api-Key", &c.itnio_api_key)
+            .header("Timestamp", ts.to_string())
+            .header("Sign", sign)
+            .json(&body)
+            .send()
+    };
+    let good = itnio_client::sign(&c.itnio_api_key, &c.itnio_api_secret, ts);
+    let code = |v: serde_json::Value| v.get("code").and_then(serde_json::Value::as_i64);
+    let answer: serde_json::Value = bounded(async { post(good).await?.json().await })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(answer), Some(-22));
+    let answer: serde_json::Value = bounded(async { post("bad".into()).await?.json().await })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(answer), Some(-1));
+}
+
+#[tokio::test]
+async fn sobot_answer_with_call_back_posts_only_to_localhost() {
+    use sobot_client::{BizType, InputTypeEnum, RobotAnswerReqVo, SourceEnum};
+    let sandbox = start(5).await;
+    let client = sobot(&sandbox);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<serde_json::Value>(1);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(v).await;
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let request = |url: &str| {
+        RobotAnswerReqVo::new(
+            "ping",
+            "ping",
+            InputTypeEnum::Input,
+            "biz",
+            BizType::AiAgent,
+            "1000045",
+            "1",
+            SourceEnum::Pc,
+        )
+        .call_back_url(url.to_owned())
+    };
+    let ack = bounded(
+        client
+            .answer_with_call_back(request(&format!("http://{addr}/hook")))
+            .send(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let msgid = ack
+        .get("msgid")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let posted = bounded(rx.recv()).await.unwrap_or_default();
+    assert_eq!(
+        posted["data"][0]["answer"].as_str(),
+        Some("You said: ping"),
+        "{posted}"
+    );
+    let push = bounded(client.get_push_info(msgid).send())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(sobot_client::is_final(&push));
+    let refused = bounded(
+        client
+            .answer_with_call_back(request("http://example.com/hook"))
+            .send(),
+    )
+    .await;
+    assert!(refused.is_err_and(|e| e.is_api()));
+    server.abort();
+}
