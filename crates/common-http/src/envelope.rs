@@ -46,14 +46,28 @@ pub fn success_payload<T: DeserializeOwned>(data: Option<T>, body: &[u8]) -> Res
 }
 
 /// Decodes `body` as JSON into `T`, reporting the JSON path of the first failure.
+///
+/// The body is decoded with plain `serde_json` first; only when that fails is it decoded
+/// again with `serde_path_to_error` to find the path. Tracking the path on every call
+/// costs an allocation per object key (it more than doubled the allocations of a page
+/// call, see BENCHMARKS.md), and the path is only ever needed for an error.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|plain| locate_error::<T>(body, plain))
+}
+
+/// The decode error for `body`, which plain `serde_json` rejected with `plain`, with the
+/// JSON path of the failure.
+#[cold]
+fn locate_error<T: DeserializeOwned>(body: &[u8], plain: serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        Error::decode(path, body, e.into_inner())
-    })?;
-    de.end().map_err(|e| Error::decode("", body, e))?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            Error::decode(path, body, e.into_inner())
+        }
+        // The value itself is fine: what failed is the end (trailing characters).
+        Ok(_) => Error::decode("", body, plain),
+    }
 }
 
 #[cfg(test)]

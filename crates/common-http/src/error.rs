@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+/// What [`Error::without_body`] leaves in place of a body excerpt.
+const WITHHELD: &str = "[body withheld: it may hold a secret]";
+
 /// The longest body excerpt an error keeps, in bytes.
 pub const MAX_EXCERPT: usize = 512;
 
@@ -101,9 +104,16 @@ impl ApiError {
     }
 }
 
+/// Shows the code and message cut to [`MAX_EXCERPT`] bytes each: a server may send a
+/// message of megabytes, and a log line should not become one.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "vendor error {}: {}", self.code, self.message)
+        write!(
+            f,
+            "vendor error {}: {}",
+            excerpt(self.code.as_bytes()),
+            excerpt(self.message.as_bytes())
+        )
     }
 }
 
@@ -321,6 +331,22 @@ impl Error {
         }
     }
 
+    /// Withholds what this error quotes of the response body, for responses that carry
+    /// secrets (a token endpoint's answer, say): the excerpt, and a decode error's source,
+    /// whose message may quote a value (`invalid type: string "…"`). What stays is the kind,
+    /// the status and the JSON path.
+    pub fn without_body(mut self) -> Self {
+        match &mut self.kind {
+            Kind::Decode { excerpt, .. } => {
+                *excerpt = String::from(WITHHELD);
+                self.source = Some("the body did not have the expected shape".into());
+            }
+            Kind::Status { excerpt, .. } => *excerpt = String::from(WITHHELD),
+            _ => {}
+        }
+        self
+    }
+
     /// Where in the JSON document decoding failed (`data.list[3].taskProgress`).
     pub fn json_path(&self) -> Option<&str> {
         match &self.kind {
@@ -480,6 +506,35 @@ mod tests {
             .chain("é".bytes())
             .collect::<Vec<_>>();
         assert_eq!(excerpt(&odd), format!("{}…", "a".repeat(MAX_EXCERPT - 1)));
+    }
+
+    #[test]
+    fn a_huge_vendor_message_is_cut_in_display_and_kept_whole_in_the_accessor() {
+        let message = "m".repeat(10 * MAX_EXCERPT);
+        let err = Error::api(ApiError::new("-1", message.clone()));
+        assert!(err.to_string().len() < 2 * MAX_EXCERPT, "{err}");
+        assert!(err.to_string().ends_with('…'));
+        assert_eq!(err.vendor_message(), Some(message.as_str()));
+    }
+
+    #[test]
+    fn without_body_withholds_the_excerpt_and_a_quoting_source() {
+        let source = serde_json::from_str::<u32>("\"tok-123\"").expect_err("not a number");
+        assert!(
+            source.to_string().contains("tok-123"),
+            "serde quotes the value"
+        );
+        let err = Error::decode("item.token", br#"{"token":"tok-123"}"#, source).without_body();
+        let shown = format!(
+            "{err} {err:?} {:?}",
+            StdError::source(&err).map(ToString::to_string)
+        );
+        assert!(!shown.contains("tok-123"), "{shown}");
+        assert_eq!(err.json_path(), Some("item.token"));
+        assert_eq!(err.raw_body(), Some(WITHHELD));
+        let status = Error::status(StatusCode::BAD_GATEWAY, b"tok-123").without_body();
+        assert!(!format!("{status} {status:?}").contains("tok-123"));
+        assert_eq!(status.status_code(), Some(StatusCode::BAD_GATEWAY));
     }
 
     #[test]

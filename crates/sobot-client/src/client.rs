@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common_http::reexports::reqwest;
-use common_http::{ClientConfig, Error, HttpClient, NoAuth, RetryPolicy, Secret};
+use common_http::{ClientConfig, Error, HttpClient, NoAuth, RetryPolicy, Secret, Sleeper};
 
 use crate::answer::AnswerRequest;
 use crate::conversation::Conversation;
@@ -104,6 +104,8 @@ pub struct SobotClientBuilder {
     retry_policy: Option<RetryPolicy>,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
+    sleeper: Option<Arc<dyn Sleeper>>,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for SobotClientBuilder {
@@ -140,6 +142,8 @@ impl Default for SobotClientBuilder {
             retry_policy: None,
             user_agent: None,
             http_client: None,
+            sleeper: None,
+            max_response_bytes: None,
         }
     }
 }
@@ -257,6 +261,19 @@ impl SobotClientBuilder {
         self
     }
 
+    /// The largest response body accepted, in bytes; a longer one fails instead of being
+    /// buffered (it bounds memory against a misbehaving server).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// How the client waits between attempts (tests inject one that does not sleep).
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = Some(sleeper);
+        self
+    }
+
     /// Reads `SOBOT_APPID`, `SOBOT_APP_KEY`, `SOBOT_REGION` (sg|cn|us), `SOBOT_BASE_URL`
     /// (API base) and `SOBOT_TOKEN_URL` (token base) into this builder.
     pub fn from_env(mut self) -> Result<Self, Error> {
@@ -319,6 +336,12 @@ impl SobotClientBuilder {
         }
         if let Some(c) = self.http_client {
             config = config.http_client(c);
+        }
+        if let Some(s) = self.sleeper {
+            config = config.sleeper(s);
+        }
+        if let Some(limit) = self.max_response_bytes {
+            config = config.max_response_bytes(limit);
         }
         let token_http = HttpClient::new(config.build()?, Arc::new(NoAuth))?;
         let tokens = Arc::new(TokenManager::new(

@@ -151,7 +151,11 @@ impl TokenManager {
         // Never log this request: its Debug would show the signature.
         let request = GetTokenRequest::new(self.appid.clone(), create_time, sign);
         tracing::debug!("requesting a new Sobot token");
-        let item = GetToken::new(self.http.clone(), request).send().await?;
+        // The answer holds the token: an error about it must not quote the body.
+        let item = GetToken::new(self.http.clone(), request)
+            .send()
+            .await
+            .map_err(Error::without_body)?;
         if item.token.is_empty() {
             return Err(Error::auth("get_token returned an empty token", None));
         }

@@ -247,6 +247,31 @@ async fn a_non_token_error_is_not_retried_and_narrowed_codes_are_respected() {
 }
 
 #[tokio::test]
+async fn a_token_answer_that_fails_to_decode_is_not_quoted_in_the_error() {
+    let server = MockServer::start_async().await;
+    // `expires_in` is not a number: decoding fails on a body that holds the token.
+    server
+        .mock_async(|when, then| {
+            when.path("/api/get_token");
+            then.status(200)
+                .body(token_body("tok-must-not-leak", "soon"));
+        })
+        .await;
+    let client = client(&server, FixedClock::at(1_700_000_000));
+    let err = client.end_session("c").send().await.unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+    let shown = format!(
+        "{err} {err:?} {err:#?} {:?}",
+        std::error::Error::source(&err)
+    );
+    assert!(!shown.contains("tok-must-not-leak"), "{shown}");
+    assert!(
+        err.json_path().is_some_and(|p| p.contains("expires_in")),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
 async fn a_configured_extra_token_invalid_code_renews_the_token_and_retries_once() {
     let server = MockServer::start_async().await;
     let token_a = server

@@ -61,10 +61,11 @@ enum Line {
 /// Each byte is scanned once (with SIMD `memchr`), even when a long line arrives in many
 /// small chunks: scanning resumes in the new bytes instead of restarting at the line
 /// start. Complete lines are parsed in place and `data` values are appended straight to
-/// the event's data buffer, which is validated as UTF-8 in one pass when the event is
-/// dispatched; only the unfinished line at the end of the input is set aside. Parsing is lazy: [`push`](Self::push) only stores the chunk,
-/// and each [`next_event`](Self::next_event) parses just far enough to produce one
-/// event, so a large chunk never materialises all its events at once.
+/// the event's data `String`, validated as UTF-8 with SIMD on the way in, so the event
+/// takes the buffer without another pass; only the unfinished line at the end of the
+/// input is set aside. Parsing is lazy: [`push`](Self::push) only stores the chunk, and
+/// each [`next_event`](Self::next_event) parses just far enough to produce one event, so
+/// a large chunk never materialises all its events at once.
 ///
 /// ```
 /// use common_http::sse::Decoder;
@@ -99,10 +100,15 @@ pub struct Decoder {
     line_buf: Vec<u8>,
     /// An error occurred in the current block: ignore lines up to the next empty line.
     skip_block: bool,
-    /// The data buffer: raw `data` values, each followed by `\n`. It is validated as
-    /// UTF-8 once, when the event is dispatched: valid lines joined by `\n` form a valid
-    /// whole and vice versa, and `String::from_utf8` then takes the buffer without a copy.
-    data: Vec<u8>,
+    /// The data buffer: the `data` values so far, each followed by `\n`. Values are
+    /// validated as UTF-8 as they are appended (see `append_data`), so dispatching hands
+    /// the buffer over as the event's `String` without a second pass.
+    data: String,
+    /// The first bytes of a character split across chunks, held back until it completes.
+    carry: [u8; 4],
+    carry_len: usize,
+    /// Some of this block's data was not UTF-8: it dispatches an error instead of an event.
+    data_invalid: bool,
     /// The event type buffer.
     event_type: String,
     /// The last event id buffer; empty means no id.
@@ -147,7 +153,10 @@ impl Decoder {
             line_len: 0,
             line_buf: Vec::new(),
             skip_block: false,
-            data: Vec::new(),
+            data: String::new(),
+            carry: [0; 4],
+            carry_len: 0,
+            data_invalid: false,
             event_type: String::new(),
             last_event_id: String::new(),
             block_retry: None,
@@ -225,7 +234,7 @@ impl Decoder {
         self.line_len = 0;
         self.line_buf.clear();
         self.skip_block = false;
-        self.data.clear();
+        self.clear_data();
         self.event_type.clear();
         self.block_retry = None;
         None
@@ -307,7 +316,7 @@ impl Decoder {
         }
         if self.line != Line::Start {
             // Resume the unfinished line; only the new bytes are scanned.
-            let Some(end) = memchr2(b'\n', b'\r', input) else {
+            let Some(end) = find_line_end(input) else {
                 self.extend_partial(input);
                 return total;
             };
@@ -322,7 +331,7 @@ impl Decoder {
             // Empty lines (dispatch) are frequent: spare them the vector search.
             let end = if first == b'\n' || first == b'\r' {
                 0
-            } else if let Some(end) = memchr2(b'\n', b'\r', input) {
+            } else if let Some(end) = find_line_end(input) {
                 end
             } else {
                 self.start_partial(input);
@@ -378,7 +387,7 @@ impl Decoder {
             Some(_) => (false, value),
         };
         self.line = Line::Data { space_pending };
-        self.data.extend_from_slice(value);
+        self.append_data(value);
     }
 
     /// Appends `bytes` (possibly empty, no line ending) to the unfinished line.
@@ -408,7 +417,7 @@ impl Decoder {
                     space_pending: false,
                 };
             }
-            self.data.extend_from_slice(value);
+            self.append_data(value);
         } else {
             self.line_buf.extend_from_slice(bytes);
             if self.line_buf.starts_with(DATA_PREFIX) {
@@ -427,7 +436,7 @@ impl Decoder {
         self.line_len = 0;
         match state {
             Line::Start | Line::Discard => {}
-            Line::Data { .. } => self.data.push(b'\n'),
+            Line::Data { .. } => self.end_data_line(),
             Line::Buffered => {
                 let mut buf = std::mem::take(&mut self.line_buf);
                 self.process_line(&buf);
@@ -457,9 +466,8 @@ impl Decoder {
         if let Some(value) = line.strip_prefix(DATA_PREFIX) {
             // The common case first, without looking for the colon.
             let value = value.strip_prefix(b" ").unwrap_or(value);
-            self.data.reserve(value.len() + 1);
-            self.data.extend_from_slice(value);
-            self.data.push(b'\n');
+            self.append_data(value);
+            self.end_data_line();
             return;
         }
         let (name, value) = match memchr(b':', line) {
@@ -468,7 +476,7 @@ impl Decoder {
         };
         let value = value.strip_prefix(b" ").unwrap_or(value);
         match name {
-            b"data" => self.data.push(b'\n'), // `data` without a colon: empty value
+            b"data" => self.end_data_line(), // `data` without a colon: empty value
             b"event" => match std::str::from_utf8(value) {
                 Ok(value) => {
                     self.event_type.clear();
@@ -501,19 +509,22 @@ impl Decoder {
     /// An empty line: dispatch the block.
     fn dispatch(&mut self) {
         let retry = self.block_retry.take();
-        if std::mem::take(&mut self.skip_block) || self.data.is_empty() {
-            self.data.clear();
+        let skipped = std::mem::take(&mut self.skip_block);
+        if skipped || (self.data.is_empty() && !self.data_invalid) {
+            self.clear_data();
             self.event_type.clear();
             return;
         }
-        self.data.pop(); // the newline after the last value
-        // Give the next event a buffer sized like this one, avoiding regrowth.
-        let next = Vec::with_capacity((self.data.len() + 1).min(RETAINED_CAPACITY));
-        let Ok(data) = String::from_utf8(std::mem::replace(&mut self.data, next)) else {
+        if self.data_invalid {
+            self.clear_data();
             self.event_type.clear();
             self.set_ready(Err(DecodeError::InvalidUtf8));
             return;
-        };
+        }
+        self.data.pop(); // the newline after the last value
+        // Give the next event a buffer as large as this one's, avoiding regrowth.
+        let next = String::with_capacity(self.data.capacity().min(RETAINED_CAPACITY));
+        let data = std::mem::replace(&mut self.data, next);
         let event = if self.event_type.is_empty() {
             String::from("message")
         } else {
@@ -526,6 +537,66 @@ impl Decoder {
             id,
             retry,
         }));
+    }
+
+    /// Appends part of a `data` value (no line ending), validating it as UTF-8 with SIMD
+    /// (`simdutf8`) on the way in. A character cut by the end of a chunk is held back in
+    /// `carry` and completed by the next bytes. Building the `String` directly is what
+    /// lets dispatch skip `std`'s slower validation, which without `unsafe` is otherwise
+    /// the only way from bytes to a `String` (see BENCHMARKS.md).
+    fn append_data(&mut self, mut bytes: &[u8]) {
+        if self.data_invalid {
+            return;
+        }
+        if self.carry_len > 0 {
+            let want = utf8_width(self.carry[0]);
+            let take = (want - self.carry_len).min(bytes.len());
+            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&bytes[..take]);
+            self.carry_len += take;
+            bytes = &bytes[take..];
+            if self.carry_len < want {
+                return;
+            }
+            self.carry_len = 0;
+            match std::str::from_utf8(&self.carry[..want]) {
+                Ok(c) => self.data.push_str(c),
+                Err(_) => return self.invalid_data(),
+            }
+        }
+        let whole = complete_prefix(bytes);
+        match simdutf8::basic::from_utf8(&bytes[..whole]) {
+            Ok(text) => self.data.push_str(text),
+            Err(_) => return self.invalid_data(),
+        }
+        let tail = &bytes[whole..];
+        self.carry[..tail.len()].copy_from_slice(tail);
+        self.carry_len = tail.len();
+    }
+
+    /// A `data` line ended: its value is complete.
+    fn end_data_line(&mut self) {
+        if self.carry_len > 0 {
+            // The line ended inside a character.
+            self.invalid_data();
+        } else if !self.data_invalid {
+            self.data.push('\n');
+        }
+    }
+
+    fn invalid_data(&mut self) {
+        self.data_invalid = true;
+        self.carry_len = 0;
+    }
+
+    /// Empties the data buffer, releasing it when it grew large.
+    fn clear_data(&mut self) {
+        if self.data.capacity() > RETAINED_CAPACITY {
+            self.data = String::new();
+        } else {
+            self.data.clear();
+        }
+        self.carry_len = 0;
+        self.data_invalid = false;
     }
 
     /// The unfinished line exceeded the limit: report it and stop buffering it.
@@ -545,11 +616,7 @@ impl Decoder {
     fn fail(&mut self, error: DecodeError) {
         self.set_ready(Err(error));
         self.skip_block = true;
-        if self.data.capacity() > RETAINED_CAPACITY {
-            self.data = Vec::new();
-        } else {
-            self.data.clear();
-        }
+        self.clear_data();
         self.event_type.clear();
         self.block_retry = None;
     }
@@ -558,6 +625,48 @@ impl Decoder {
         debug_assert!(self.ready.is_none(), "one line completes at most one item");
         self.ready = Some(item);
     }
+}
+
+/// The position of the first `\n` or `\r` in `bytes`.
+///
+/// Short lines (`event: delta`, `id: 42`) are common: the first bytes are looked at one
+/// by one, which costs less than setting up the vector search for them.
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const SCALAR_HEAD: usize = 16;
+    let head = bytes.len().min(SCALAR_HEAD);
+    if let Some(end) = bytes[..head].iter().position(|&b| b == b'\n' || b == b'\r') {
+        return Some(end);
+    }
+    memchr2(b'\n', b'\r', &bytes[head..]).map(|end| end + head)
+}
+
+/// The length of the UTF-8 sequence `lead` starts (1 for bytes that cannot start one:
+/// validation then rejects them).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+/// The length of `bytes` without a trailing character that is cut short (at most 3
+/// bytes: the start of a multi-byte sequence missing its last continuation bytes).
+fn complete_prefix(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let byte = bytes[len - back];
+        if byte & 0xC0 != 0x80 {
+            // The last byte that is not a continuation byte starts the last character.
+            return if utf8_width(byte) > back {
+                len - back
+            } else {
+                len
+            };
+        }
+    }
+    len
 }
 
 impl Default for Decoder {

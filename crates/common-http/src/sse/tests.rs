@@ -364,6 +364,12 @@ fn invalid_utf8_is_an_error_and_drops_its_block() {
         b"event: \xC3",
         b"id: \xE2\x82",
         b"data: \xED\xA0\x80",
+        // A character cut short by the end of the line, or followed by ASCII, wherever
+        // the chunks split it.
+        b"data: ok\xE4\xB8",
+        b"data: \xF0\x9F\x98",
+        b"data: \xE4ab",
+        b"data: fine\ndata: \xC3(",
     ] {
         let mut input = b"data: before\n\n".to_vec();
         input.extend_from_slice(bad);
