@@ -131,6 +131,37 @@ async fn rokid_full_export_matches_generated_data() {
 }
 
 #[tokio::test]
+async fn a_look_ahead_export_keeps_its_bound_on_the_server() {
+    let route = "/ar/flow/openapi/record/page";
+    let sandbox = match Sandbox::builder()
+        .seed(42)
+        .records(600)
+        .fault(route, vendor_sandbox::Fault::latency(Duration::from_millis(20)))
+        .start()
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => panic!("sandbox did not start: {e}"),
+    };
+    let got: Vec<_> = bounded(
+        rokid(&sandbox)
+            .list_work_records(ROKID_UIDS[1])
+            .page_size(5)
+            .look_ahead(3)
+            .by_item()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(got.len() > 50, "{}", got.len());
+    // Several pages were in flight at once (the look-ahead works), never more than three.
+    let most = sandbox.max_in_flight();
+    assert!((2..=3).contains(&most), "max in flight: {most}");
+    sandbox.reset_counts();
+    assert_eq!(sandbox.max_in_flight(), 0);
+}
+
+#[tokio::test]
 async fn rokid_chat_logs_filters_and_documents() {
     let sandbox = start(300).await;
     let client = rokid(&sandbox);

@@ -9,15 +9,18 @@
 //!   `{"ret_code": "000000", "ret_msg": "success", "data": [..]}`, see
 //!   [`ServerConfig::envelope`]; a streaming one is one `data: {answer}` event per answer): it parses the request (malformed
 //!   JSON is a `400` with a JSON error body), checks an optional shared secret carried in
-//!   `params` / `multi_params` (`401`), bounds the body size (`413`) and the time the agent
+//!   `params` / `multi_params` (`401`), refuses a body that is declared as something other
+//!   than JSON (`415`), bounds the body size (`413`), the time the body may take to arrive
+//!   (`408`, against slowloris-style trickled bodies) and the time the agent
 //!   may take to reply (`504`), turns a panicking agent into a `500` (the server keeps
 //!   serving), carries `roundid` back on every answer and sets `message_end = true` on the
 //!   last `MESSAGE` of the answer only.
 //! - With a [`SobotClient`] configured ([`ServerConfig::sobot_client`]), a `copilot`
 //!   request's answer is also sent to `callback_list`, and a request with a `runtimeid`
 //!   (batch test) is reported to `question_call_back`. The callbacks run in the background
-//!   (the answer to Sobot never waits on them), are retried with exponential backoff and
-//!   every failure is logged with `tracing`.
+//!   (the answer to Sobot never waits on them) and are sent at most once: only a callback
+//!   that provably never reached Sobot (no connection could be made) is tried again, with
+//!   exponential backoff. Every failure is logged with `tracing`.
 //! - [`EnterprisePayload`] is an axum extractor for what the AI agent POSTs to an
 //!   enterprise interface (task-workflow interface nodes, action management).
 //!
@@ -55,7 +58,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use common_http::Secret;
+use common_http::{RequestOptions, RetryPolicy, Secret};
 use futures::stream::BoxStream;
 use futures::{FutureExt as _, StreamExt as _};
 use serde_json::{Map, Value};
@@ -73,7 +76,9 @@ pub const SUCCESS_CODE: &str = "000000";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// The default time the agent has to produce its reply: 30 s.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default number of attempts of a callback to Sobot.
+/// The default time a request body may take to arrive: 10 s.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default number of attempts of a callback to Sobot that could not connect.
 pub const DEFAULT_CALLBACK_ATTEMPTS: u32 = 4;
 /// The default delay before the second attempt of a callback (doubled after each attempt).
 pub const DEFAULT_CALLBACK_BACKOFF: Duration = Duration::from_millis(500);
@@ -227,6 +232,7 @@ pub struct ServerConfig {
     path: String,
     body_limit: usize,
     request_timeout: Duration,
+    read_timeout: Duration,
     shared_secret: Option<SharedSecret>,
     client: Option<SobotClient>,
     callback_attempts: u32,
@@ -242,6 +248,7 @@ impl Default for ServerConfig {
             path: "/".to_owned(),
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             shared_secret: None,
             client: None,
             callback_attempts: DEFAULT_CALLBACK_ATTEMPTS,
@@ -280,6 +287,18 @@ impl ServerConfig {
         self
     }
 
+    /// How long the request body may take to arrive once the headers are in (default
+    /// [`DEFAULT_READ_TIMEOUT`]); a slower body is answered `408` and its connection closed,
+    /// so a client trickling a byte at a time cannot hold a request open forever.
+    ///
+    /// The router only sees a request once its headers are complete: bound the header
+    /// phase where you serve it (your reverse proxy, or hyper's `header_read_timeout`;
+    /// `axum::serve` sets none).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
     /// Requires `params[key]` or `multi_params[key]` of every request to equal `expected`
     /// (compared in constant time); otherwise Sobot gets a `401`. Off by default.
     pub fn shared_secret(mut self, key: impl Into<String>, expected: impl Into<Secret>) -> Self {
@@ -300,8 +319,12 @@ impl ServerConfig {
 
     /// Attempts per callback (default [`DEFAULT_CALLBACK_ATTEMPTS`], at least 1) and the
     /// delay before the second attempt, doubled after each one (default
-    /// [`DEFAULT_CALLBACK_BACKOFF`]). A callback is not idempotent: a retry after a lost
-    /// response may deliver it twice.
+    /// [`DEFAULT_CALLBACK_BACKOFF`]).
+    ///
+    /// A callback is not idempotent, so only a failure to connect (the request provably
+    /// never reached Sobot) is tried again. Once the request may have reached Sobot (a reset
+    /// connection, a cut body, a timeout, a 5xx or 429 answer) the failure is logged and the
+    /// callback is not sent again: a second delivery could duplicate the answer.
     pub fn callback_retry(mut self, attempts: u32, first_backoff: Duration) -> Self {
         self.callback_attempts = attempts.max(1);
         self.callback_backoff = first_backoff;
@@ -366,10 +389,49 @@ fn rejection_response(rejection: &BytesRejection) -> Response {
     error_response(status, kind, &rejection.body_text())
 }
 
-async fn handle(State(inner): State<Arc<Inner>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return rejection_response(&rejection),
+/// A `415` unless the request declares a JSON body (`application/json` or `*/*+json`, any
+/// parameters) or declares no content type at all (read as JSON, leniently).
+fn reject_content_type(headers: &header::HeaderMap) -> Option<Response> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || (essence.contains('/') && essence.ends_with("+json")) {
+        return None;
+    }
+    Some(error_response(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "the request body must be JSON (Content-Type: application/json)",
+    ))
+}
+
+async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
+    if let Some(response) = reject_content_type(request.headers()) {
+        return response;
+    }
+    let read = Bytes::from_request(request, &());
+    let body = match tokio::time::timeout(inner.config.read_timeout, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection_response(&rejection),
+        Err(_) => {
+            tracing::warn!(timeout = ?inner.config.read_timeout, "sobot inbound request body too slow");
+            let mut response = error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body did not arrive in time",
+            );
+            // The rest of the body is never read: the connection cannot be reused.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     let request: ThirdAlgorithmReqVo = {
         let de = &mut serde_json::Deserializer::from_slice(&body);
@@ -697,6 +759,17 @@ impl Callbacks {
         }
     }
 
+    /// How a callback is sent: never marked idempotent, so the runtime retries it (with
+    /// this backoff, up to this many attempts) only when no connection could be made, and
+    /// logs every retry.
+    fn options(&self) -> RequestOptions {
+        let policy = RetryPolicy::default()
+            .max_attempts(self.attempts)
+            .initial_backoff(self.backoff)
+            .jitter(false);
+        RequestOptions::new().idempotent(false).retry(policy)
+    }
+
     /// Starts the owed callbacks in the background.
     fn spawn(self, answers: &[ThirdAlgorithmRespVo]) {
         if !self.copilot && !self.batch_test {
@@ -711,15 +784,16 @@ impl Callbacks {
             );
             return;
         };
+        let options = self.options();
         if self.copilot {
             let body = ThirdCallbackListRespVo::new(answers.to_vec());
             let (client, roundid) = (client.clone(), self.roundid.clone());
-            let (attempts, backoff) = (self.attempts, self.backoff);
+            let options = options.clone();
             tokio::spawn(async move {
-                retry("callback_list", &roundid, attempts, backoff, || {
-                    crate::CallbackList::new(client.http().clone(), body.clone()).send()
-                })
-                .await;
+                let call = crate::CallbackList::new(client.http().clone(), body)
+                    .with_options(options)
+                    .send();
+                deliver("callback_list", &roundid, call).await;
             });
         }
         if self.batch_test {
@@ -727,12 +801,12 @@ impl Callbacks {
                 tracing::error!(roundid = %self.roundid, "sobot inbound batch test produced no answer; question_call_back not sent");
                 return;
             };
-            let (roundid, attempts, backoff) = (self.roundid, self.attempts, self.backoff);
+            let roundid = self.roundid;
             tokio::spawn(async move {
-                retry("question_call_back", &roundid, attempts, backoff, || {
-                    QuestionCallBack::new(client.http().clone(), result.clone()).send()
-                })
-                .await;
+                let call = QuestionCallBack::new(client.http().clone(), result)
+                    .with_options(options)
+                    .send();
+                deliver("question_call_back", &roundid, call).await;
             });
         }
     }
@@ -762,32 +836,15 @@ fn batch_result(answers: &[ThirdAlgorithmRespVo]) -> Option<ThirdAlgorithmRespVo
     Some(result)
 }
 
-async fn retry<F, Fut>(name: &str, roundid: &str, attempts: u32, first_backoff: Duration, call: F)
+/// Awaits one callback (retries, if any, happen inside it) and logs how it ended.
+async fn deliver<Fut>(name: &str, roundid: &str, call: Fut)
 where
-    F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<Value, common_http::Error>>,
 {
-    let mut backoff = first_backoff;
-    for attempt in 1..=attempts {
-        match call().await {
-            Ok(_) => {
-                tracing::debug!(
-                    callback = name,
-                    roundid,
-                    attempt,
-                    "sobot callback delivered"
-                );
-                return;
-            }
-            Err(error) if error.is_invalid_request() || attempt == attempts => {
-                tracing::error!(callback = name, roundid, attempt, %error, "sobot callback failed; giving up");
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(callback = name, roundid, attempt, %error, ?backoff, "sobot callback failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = backoff.saturating_mul(2);
-            }
+    match call.await {
+        Ok(_) => tracing::debug!(callback = name, roundid, "sobot callback delivered"),
+        Err(error) => {
+            tracing::error!(callback = name, roundid, %error, "sobot callback failed; giving up");
         }
     }
 }
@@ -809,7 +866,9 @@ where
 /// }
 /// let app: Router = Router::new().route("/order-status", post(order_status));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` hides `params` and `multiParams`: they may carry the enterprise's token.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct EnterprisePayload {
     /// `partnerId`: the customer's integration id passed at the start of the chat.
@@ -826,6 +885,21 @@ pub struct EnterprisePayload {
     pub doc_id: Option<String>,
     /// Every other field: your custom request parameters.
     pub custom: Map<String, Value>,
+}
+
+impl fmt::Debug for EnterprisePayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |map: &Option<Map<String, Value>>| map.as_ref().map(|_| "[redacted]");
+        f.debug_struct("EnterprisePayload")
+            .field("partner_id", &self.partner_id)
+            .field("params", &redacted(&self.params))
+            .field("multi_params", &redacted(&self.multi_params))
+            .field("source", &self.source)
+            .field("robot_no", &self.robot_no)
+            .field("doc_id", &self.doc_id)
+            .field("custom", &self.custom)
+            .finish()
+    }
 }
 
 const ENTERPRISE_FIXED: [&str; 6] = [

@@ -25,6 +25,8 @@
 //! - Itniotech: `POST /voice/group/call/query`.
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod conn;
 mod data;
 mod faults;
@@ -242,6 +244,8 @@ impl SandboxBuilder {
             base_url: base_url.clone(),
             data,
             counts: Mutex::new(HashMap::new()),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
             faults: Mutex::new(faults),
             sobot: Mutex::new(sobot::SobotState::default()),
             sobot_token_invalid_after: Mutex::new(self.token_invalid_after),
@@ -280,6 +284,9 @@ pub(crate) struct Inner {
     pub(crate) base_url: String,
     pub(crate) data: Dataset,
     counts: Mutex<HashMap<String, u64>>,
+    /// Requests being handled now, and the most at once (see `Sandbox::max_in_flight`).
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
     faults: Mutex<HashMap<String, Vec<Fault>>>,
     pub(crate) sobot: Mutex<sobot::SobotState>,
     pub(crate) sobot_token_invalid_after: Mutex<Option<u64>>,
@@ -398,9 +405,17 @@ impl Sandbox {
         lock(&self.inner.counts).values().sum()
     }
 
+    /// The most requests handled at once (on any route, from arrival to response head,
+    /// injected latency included) since start or the last [`Sandbox::reset_counts`]:
+    /// lets a test or benchmark check that a client's look-ahead stays bounded.
+    pub fn max_in_flight(&self) -> u64 {
+        self.inner.max_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Resets every counter to zero (fault triggers count from the start again).
     pub fn reset_counts(&self) {
         lock(&self.inner.counts).clear();
+        self.inner.max_in_flight.store(0, Ordering::SeqCst);
     }
 
     /// Adds a fault on a route (`*` for every route) of the running sandbox.
@@ -443,6 +458,7 @@ pub(crate) struct CutAfter(pub(crate) usize);
 
 /// Counts every request and applies the route's faults.
 async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Response {
+    let _in_flight = InFlight::enter(&inner);
     let path = req.uri().path().to_owned();
     let n = {
         let mut counts = lock(&inner.counts);
@@ -509,6 +525,23 @@ async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Resp
     }
 }
 
+/// Counts a request as in flight until dropped (also when the connection drops it).
+struct InFlight<'a>(&'a Inner);
+
+impl<'a> InFlight<'a> {
+    fn enter(inner: &'a Inner) -> Self {
+        let now = inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        inner.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        Self(inner)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 fn broken() -> io::Error {
     io::Error::new(io::ErrorKind::ConnectionAborted, "sandbox: injected cut")
 }
@@ -524,7 +557,21 @@ async fn truncate(response: Response) -> Response {
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     let chunks: Vec<Result<Bytes, io::Error>> = vec![Ok(half), Err(broken())];
-    Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
+    Response::from_parts(parts, Body::from_stream(fail_after_flush(chunks)))
+}
+
+/// The chunks as a body stream that pauses (one yield) before an error, so the server
+/// flushes what came before it: failing at once can drop the buffered headers and half
+/// body with the connection, turning a cut body into a reset before the response.
+fn fail_after_flush(
+    chunks: Vec<Result<Bytes, io::Error>>,
+) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
+    futures::stream::iter(chunks).then(|chunk| async move {
+        if chunk.is_err() {
+            tokio::task::yield_now().await;
+        }
+        chunk
+    })
 }
 
 /// Sends the body in 8 chunks with `pause` between them.

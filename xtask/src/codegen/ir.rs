@@ -154,6 +154,8 @@ pub(crate) struct Field {
     pub default_doc: Option<String>,
     /// `x-envelope-data`.
     pub envelope_data: bool,
+    /// `x-secret`: a credential, token or signature that `Debug` must not show.
+    pub secret: bool,
 }
 
 /// A generated struct (`components.schemas` object or an inline object property).

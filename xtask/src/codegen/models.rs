@@ -69,6 +69,58 @@ pub(crate) fn serde_attr(f: &Field, ctx: Ctx) -> Option<String> {
     }
 }
 
+/// The derive line of a struct with `fields`: `Debug` is derived unless a field is
+/// `x-secret`, in which case [`write_redacting_debug`] writes it by hand.
+pub(crate) fn derive_line(fields: &[Field]) -> &'static str {
+    if fields.iter().any(|f| f.secret) {
+        "#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]"
+    } else {
+        "#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]"
+    }
+}
+
+/// For a struct with an `x-secret` field: a `Debug` that prints `"[redacted]"` in place of
+/// each secret value (`Some("[redacted]")` / `None` when optional), so a logged request or
+/// response never shows a credential. `generic`: the struct is `Name<T>`; `body`: it ends
+/// with a `body` field (a parameters struct). Writes nothing when no field is secret.
+pub(crate) fn write_redacting_debug(
+    out: &mut Out,
+    name: &str,
+    generic: bool,
+    fields: &[Field],
+    body: bool,
+) {
+    if !fields.iter().any(|f| f.secret) {
+        return;
+    }
+    let (params, args) = if generic {
+        ("<T: std::fmt::Debug>", "<T>")
+    } else {
+        ("", "")
+    };
+    out.line(format!("impl{params} std::fmt::Debug for {name}{args} {{"));
+    out.line("fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {");
+    out.line(format!("f.debug_struct({})", lit(name)));
+    for field in fields {
+        let value = match (field.secret, field.required) {
+            (false, _) => format!("&self.{}", field.rust),
+            (true, true) => "&\"[redacted]\"".to_owned(),
+            (true, false) => format!("&self.{}.as_ref().map(|_| \"[redacted]\")", field.rust),
+        };
+        out.line(format!(
+            ".field({}, {value})",
+            lit(naming::bare(&field.rust))
+        ));
+    }
+    if body {
+        out.line(".field(\"body\", &self.body)");
+    }
+    out.line(".finish()");
+    out.line("}");
+    out.line("}");
+    out.blank();
+}
+
 /// The doc of a field: its description plus what the reader should know about the wire.
 pub(crate) fn field_doc(f: &Field) -> String {
     let mut doc = f.doc.clone();
@@ -84,6 +136,9 @@ pub(crate) fn field_doc(f: &Field) -> String {
     }
     if f.comma {
         doc.push_str("\n\nSent as one comma-joined string.");
+    }
+    if f.secret {
+        doc.push_str("\n\nSecret: `Debug` shows `[redacted]`.");
     }
     doc
 }
@@ -319,7 +374,7 @@ pub(crate) fn render(api: &Api, header: &str) -> String {
 
 fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     out.doc(&s.doc);
-    out.line("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]");
+    out.line(derive_line(&s.fields));
     let generics = if s.envelope {
         out.line("#[serde(bound(deserialize = \"T: serde::de::DeserializeOwned\", serialize = \"T: serde::Serialize\"))]");
         "<T>"
@@ -331,6 +386,7 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     write_fields(out, &s.fields, Ctx::Model);
     out.line("}");
     out.blank();
+    write_redacting_debug(out, &s.name, s.envelope, &s.fields, false);
 
     let json_strings: Vec<&Field> = s.fields.iter().filter(|f| f.json_string).collect();
     if !s.request_side && json_strings.is_empty() {

@@ -122,7 +122,7 @@ fn render_params(out: &mut Out, api: &Api, op: &Operation) {
     out.doc_raw(&format!("The parameters of [`{}`].", op.name));
     out.blank_doc();
     out.doc(&op.summary);
-    out.line("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]");
+    out.line(models::derive_line(&fields));
     out.line("#[non_exhaustive]");
     out.line(format!("pub struct {name} {{"));
     models::write_fields(out, &fields, Ctx::Params);
@@ -132,6 +132,7 @@ fn render_params(out: &mut Out, api: &Api, op: &Operation) {
     }
     out.line("}");
     out.blank();
+    models::write_redacting_debug(out, &name, false, &fields, body_ty.is_some());
 
     out.line(format!("impl {name} {{"));
     let extra = body_ty.as_ref().map(|b| ("body", b.as_str()));

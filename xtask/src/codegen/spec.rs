@@ -34,8 +34,9 @@ const PROPERTY_EXT: &[&str] = &[
     "x-rust-name",
     "x-envelope-data",
     "x-list-format",
+    "x-secret",
 ];
-const PARAMETER_EXT: &[&str] = &["x-time", "x-list-format", "x-rust-name"];
+const PARAMETER_EXT: &[&str] = &["x-time", "x-list-format", "x-rust-name", "x-secret"];
 const OPERATION_EXT: &[&str] = &[
     "x-idempotent",
     "x-auth",
@@ -657,6 +658,7 @@ impl<'a> Builder<'a> {
         let json_string = ext_bool(ext, "x-json-string", loc)?.unwrap_or(false);
         let rust_name = ext_str(ext, "x-rust-name", loc)?;
         let envelope_data = ext_bool(ext, "x-envelope-data", loc)?.unwrap_or(false);
+        let secret = ext_bool(ext, "x-secret", loc)?.unwrap_or(false);
         if envelope_data && !in_envelope {
             return Err(format!(
                 "{loc}: `x-envelope-data` is only for a property of the `x-envelope` schema"
@@ -692,6 +694,7 @@ impl<'a> Builder<'a> {
             fixed: None,
             default_doc: None,
             envelope_data,
+            secret,
         };
         self.check_field(&mut field, schema.schema_data.default.as_ref(), loc)?;
         Ok(field)
@@ -993,6 +996,7 @@ impl<'a> Builder<'a> {
             let time = ext_str(&data.extensions, "x-time", &ploc)?;
             let comma = ext_one_of(&data.extensions, "x-list-format", &["comma"], &ploc)?.is_some();
             let rust_name = ext_str(&data.extensions, "x-rust-name", &ploc)?;
+            let secret = ext_bool(&data.extensions, "x-secret", &ploc)?.unwrap_or(false);
             let (ty, v, default) = match schema {
                 ReferenceOr::Reference { reference } => {
                     if time.is_some() {
@@ -1063,6 +1067,7 @@ impl<'a> Builder<'a> {
                 fixed: None,
                 default_doc: None,
                 envelope_data: false,
+                secret,
             };
             self.check_field(&mut field, default.as_ref(), &ploc)?;
             if params

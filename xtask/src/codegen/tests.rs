@@ -179,11 +179,37 @@ fn broken_specs_fail_with_a_reason() {
             "    Item:\n      x-rust-name: ItemPage\n",
             "type name `ItemPage`",
         ),
+        (
+            "          x-secret: true\n          schema: { type: string }",
+            "          x-secret: yes please\n          schema: { type: string }",
+            "`x-secret` must be true or false",
+        ),
     ];
     for (from, to, expected) in cases {
         let error = error_of(&mini_with(from, to));
         assert!(error.contains(expected), "`{expected}` not in: {error}");
     }
+}
+
+/// A secret property or parameter is kept out of `Debug`: the struct derives everything
+/// else and gets a hand-written `Debug` printing the redaction marker.
+#[test]
+fn secret_fields_get_a_redacting_debug() {
+    let all = generate_all(&mini()).unwrap_or_else(|e| panic!("{e}"));
+    for (name, field) in [("Item", "token"), ("ListItemsRequest", "sig")] {
+        let header = format!("impl std::fmt::Debug for {name} {{");
+        let start = all
+            .find(&header)
+            .unwrap_or_else(|| panic!("no hand-written Debug for {name}"));
+        let body = &all[start..start + all[start..].find("\n}\n").unwrap_or(0)];
+        assert!(
+            body.contains(&format!(
+                ".field(\"{field}\", &self.{field}.as_ref().map(|_| \"[redacted]\"))"
+            )),
+            "{body}"
+        );
+    }
+    assert!(!all.contains("#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n#[non_exhaustive]\npub struct Item {"));
 }
 
 #[test]

@@ -56,10 +56,12 @@ pub struct SobotResponse<T> {
 }
 
 /// The get_token response's `item` object.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TokenItem {
     /// token code.
+    ///
+    /// Secret: `Debug` shows `[redacted]`.
     pub token: String,
     /// Credential valid time, in seconds (currently at most 86400). Documented as a String and
     /// sent as one ("86400"); also spelled expire_in.
@@ -70,6 +72,15 @@ pub struct TokenItem {
         deserialize_with = "common_http::lenient::number_or_string::deserialize"
     )]
     pub expires_in: i64,
+}
+
+impl std::fmt::Debug for TokenItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenItem")
+            .field("token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// Q&A request (streaming `answer` and `answer_no_stream`). After a workflow button click
@@ -1280,7 +1291,7 @@ pub struct PushData {
 /// answer at once in standard HTTP, a list. copilot true: also call callback_list. A
 /// non-empty runtimeid (batch test): call question_call_back. roundid: carry it over from
 /// the question to the answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ThirdAlgorithmReqVo {
     /// Question.
@@ -1328,10 +1339,16 @@ pub struct ThirdAlgorithmReqVo {
     pub source_enum: Option<SourceEnum>,
     /// Context validity time.
     pub context_validity_time: i64,
-    /// Custom parameters.
+    /// Custom parameters (they may carry the enterprise's shared secret, so `Debug` hides
+    /// them).
+    ///
+    /// Secret: `Debug` shows `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Custom parameters.
+    /// Custom parameters (they may carry the enterprise's shared secret, so `Debug` hides
+    /// them).
+    ///
+    /// Secret: `Debug` shows `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_params: Option<serde_json::Map<String, serde_json::Value>>,
     /// Round ID.
@@ -1360,6 +1377,41 @@ pub struct ThirdAlgorithmReqVo {
     /// Whether it is a copilot bot: true-Yes, false-No.
     #[serde(deserialize_with = "common_http::lenient::bool_or_string::deserialize")]
     pub copilot: bool,
+}
+
+impl std::fmt::Debug for ThirdAlgorithmReqVo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThirdAlgorithmReqVo")
+            .field("question", &self.question)
+            .field("show_question", &self.show_question)
+            .field("input_type_enum", &self.input_type_enum)
+            .field("robot_name", &self.robot_name)
+            .field("robot_logo", &self.robot_logo)
+            .field("robot_remark", &self.robot_remark)
+            .field("robotid", &self.robotid)
+            .field("msg_type", &self.msg_type)
+            .field("companyid", &self.companyid)
+            .field("biz_type", &self.biz_type)
+            .field("partnerid", &self.partnerid)
+            .field("ai_agent_cid", &self.ai_agent_cid)
+            .field("interface_info", &self.interface_info)
+            .field("source_enum", &self.source_enum)
+            .field("context_validity_time", &self.context_validity_time)
+            .field("params", &self.params.as_ref().map(|_| "[redacted]"))
+            .field(
+                "multi_params",
+                &self.multi_params.as_ref().map(|_| "[redacted]"),
+            )
+            .field("roundid", &self.roundid)
+            .field("input_variable_infos", &self.input_variable_infos)
+            .field("process_info", &self.process_info)
+            .field("runtimeid", &self.runtimeid)
+            .field("questionid", &self.questionid)
+            .field("robot_model", &self.robot_model)
+            .field("req_stream", &self.req_stream)
+            .field("copilot", &self.copilot)
+            .finish()
+    }
 }
 
 /// Node card information in the third-party integration (snake_case).
@@ -1875,7 +1927,7 @@ impl ThirdCallbackListRespVo {
 /// task-workflow interface node or the action management module: the fixed parameters below
 /// plus the enterprise's own custom parameters. A token for the enterprise's authentication
 /// can be placed in params or multiParams, which are passed on every call.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EnterpriseInterfacePayload {
     /// At the start of the chat, you pass the customer's integration ID to Sobot. If not
@@ -1886,15 +1938,20 @@ pub struct EnterpriseInterfacePayload {
     pub partner_id: Option<String>,
     /// When the chat starts, the value it receives is a JSON-formatted string. Supported
     /// channels: web-JS, Android SDK, IOS SDK, WeChat Agent, WeChat Mini Program. (May arrive
-    /// as a JSON string or as an object.)
+    /// as a JSON string or as an object.) It may carry the enterprise's token, so `Debug` hides
+    /// it.
+    ///
+    /// Secret: `Debug` shows `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<serde_json::Value>,
     /// At the start of the chat, the multiParams parameter you pass should be in JSON key-value
     /// pair format, e.g., {"city":"Beijing","category":"Shirt"}. If not passed, it is empty.
     /// Supported channels: web-JS, Android SDK, iOS SDK. (May arrive as a JSON string or as an
-    /// object.)
+    /// object.) It may carry the enterprise's token, so `Debug` hides it.
     ///
     /// On the wire: `multiParams`.
+    ///
+    /// Secret: `Debug` shows `[redacted]`.
     #[serde(
         rename = "multiParams",
         default,
@@ -1924,6 +1981,22 @@ pub struct EnterpriseInterfacePayload {
     /// On the wire: `docId`.
     #[serde(rename = "docId", default, skip_serializing_if = "Option::is_none")]
     pub doc_id: Option<String>,
+}
+
+impl std::fmt::Debug for EnterpriseInterfacePayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterpriseInterfacePayload")
+            .field("partner_id", &self.partner_id)
+            .field("params", &self.params.as_ref().map(|_| "[redacted]"))
+            .field(
+                "multi_params",
+                &self.multi_params.as_ref().map(|_| "[redacted]"),
+            )
+            .field("source", &self.source)
+            .field("robot_no", &self.robot_no)
+            .field("doc_id", &self.doc_id)
+            .finish()
+    }
 }
 
 /// record_list's body (JSON). Comma-separated filters are lists sent as one comma-joined

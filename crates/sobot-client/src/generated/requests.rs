@@ -9,7 +9,7 @@ use super::models::*;
 /// The parameters of [`GetToken`].
 ///
 /// Get the access token.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetTokenRequest {
     /// API credential ID, the unique API call credential ID for the 3rd-party users.
@@ -17,7 +17,19 @@ pub struct GetTokenRequest {
     /// Timestamp (s), e.g.: timestamp 1569397773 for 2019-09-25 15:49:33.
     pub create_time: String,
     /// Signature, md5(appid + create_time + app_key) sign signature, app_key is private key.
+    ///
+    /// Secret: `Debug` shows `[redacted]`.
     pub sign: String,
+}
+
+impl std::fmt::Debug for GetTokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetTokenRequest")
+            .field("appid", &self.appid)
+            .field("create_time", &self.create_time)
+            .field("sign", &"[redacted]")
+            .finish()
+    }
 }
 
 impl GetTokenRequest {
