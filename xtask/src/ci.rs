@@ -52,6 +52,8 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     )?;
     layering()?;
     cargo("tests", &["test", "--workspace", "--locked"])?;
+    // The README's first command: offline, a few seconds, and it must exit 0.
+    cargo("demo", &["run", "-p", "agentctl", "--locked", "--", "demo"])?;
     Ok(())
 }
 

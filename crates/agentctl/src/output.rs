@@ -1,0 +1,647 @@
+//! Output formats: table, JSON, JSON lines and CSV, written to stdout.
+//!
+//! Records are serialized with serde, so the field names are the vendor's own wire names.
+//! `jsonl` writes and flushes one line per record as it arrives; `json` and `csv` are
+//! streamed as well (only `table` buffers, to size its columns).
+
+use std::io::{self, IsTerminal, Write};
+
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::Value;
+
+/// How records are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Aligned columns (a readable subset of the fields).
+    Table,
+    /// One JSON array of records (or one object for a single result).
+    Json,
+    /// One JSON record per line, streamed.
+    Jsonl,
+    /// Comma-separated values with a header row of the vendor field names.
+    Csv,
+}
+
+impl Format {
+    /// The format asked for, or `table` on a terminal and `json` otherwise.
+    pub(crate) fn resolve(asked: Option<Format>) -> Format {
+        asked.unwrap_or_else(|| {
+            if io::stdout().is_terminal() {
+                Format::Table
+            } else {
+                Format::Json
+            }
+        })
+    }
+}
+
+/// The columns of one record type: every field (CSV) and a readable subset (table).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Columns {
+    /// Every wire field, in the model's order (the CSV header).
+    pub(crate) all: &'static [&'static str],
+    /// The fields shown in a table.
+    pub(crate) table: &'static [&'static str],
+}
+
+/// Rokid `WorkRecord`.
+pub(crate) const WORK_RECORD: Columns = Columns {
+    all: &[
+        "taskId",
+        "taskName",
+        "sessionId",
+        "planId",
+        "ticketId",
+        "ticketFlowType",
+        "companyId",
+        "uid",
+        "userName",
+        "chatContent",
+        "result",
+        "taskProgress",
+        "videoUrl",
+        "uploadTime",
+        "gmtCreated",
+        "gmtModified",
+        "gmtCreatedStart",
+        "gmtCreatedEnd",
+        "deleted",
+        "signUrl",
+        "flowType",
+        "reportUrl",
+    ],
+    table: &[
+        "taskId",
+        "taskName",
+        "userName",
+        "taskProgress",
+        "gmtCreated",
+    ],
+};
+
+/// Rokid `ChatLog`.
+pub(crate) const CHAT_LOG: Columns = Columns {
+    all: &[
+        "id",
+        "type",
+        "deviceId",
+        "agentId",
+        "agentName",
+        "modelId",
+        "modelName",
+        "modelApiName",
+        "systemPrompt",
+        "questionContent",
+        "questionImg",
+        "answerContent",
+        "costTime",
+        "status",
+        "errorMsg",
+        "isMemory",
+        "time",
+        "uid",
+        "userName",
+        "companyId",
+        "gmtCreated",
+        "gmtModified",
+        "deleted",
+    ],
+    table: &[
+        "id",
+        "type",
+        "agentName",
+        "modelName",
+        "questionContent",
+        "gmtCreated",
+    ],
+};
+
+/// Itniotech `GroupCallTask`.
+pub(crate) const GROUP_CALL_TASK: Columns = Columns {
+    all: &[
+        "taskId",
+        "taskName",
+        "status",
+        "rate",
+        "numCnt",
+        "callNum",
+        "success",
+        "fail",
+        "createdTime",
+        "scriptId",
+        "taskType",
+        "answeredNum",
+        "asr",
+        "agentTotalFeetime",
+        "agentFee",
+        "chargeLen",
+        "acd",
+        "groupCallPayFee",
+        "smsPayFee",
+        "taskSumPayFee",
+        "sendSmsNum",
+    ],
+    table: &[
+        "taskId",
+        "taskName",
+        "status",
+        "rate",
+        "numCnt",
+        "createdTime",
+        "taskSumPayFee",
+    ],
+};
+
+/// Sobot `ReceptionRecord`.
+pub(crate) const RECEPTION_RECORD: Columns = Columns {
+    all: &[
+        "robot_name",
+        "robot_valid",
+        "biz_type_enum",
+        "source",
+        "channel_flag",
+        "user_msg_times",
+        "uid",
+        "valid_trigger_other2_human",
+        "companyid",
+        "valid_trigger_ruler2_human",
+        "like_dislike_status",
+        "satisfaction_status",
+        "answer_variable_infos",
+        "robot_consult",
+        "test",
+        "rule_infos",
+        "channel_flag_plus",
+        "robot_flag",
+        "robot_type",
+        "valid_trigger2_human_type",
+        "transfer2_human",
+        "biz_type",
+        "trigger2_human",
+        "end_time",
+        "start_time",
+        "channel_flag_name",
+        "answer_type",
+        "bizid",
+        "robot_msg_times",
+        "cid",
+    ],
+    table: &[
+        "robot_name",
+        "source",
+        "user_msg_times",
+        "robot_msg_times",
+        "start_time",
+        "cid",
+    ],
+};
+
+/// Sobot `RobotAnswerRespVo` (and the `MESSAGE` chunks of a streamed answer, which carry a
+/// subset of its fields plus `message_end`).
+pub(crate) const ROBOT_ANSWER: Columns = Columns {
+    all: &[
+        "robot_answer_type",
+        "robot_answer_message_type",
+        "answer",
+        "message_end",
+        "transfer_result",
+        "roundid",
+        "msgid",
+        "ai_agent_cid",
+        "biz_id",
+        "robot_name",
+        "robot_logo",
+        "robotid",
+        "robot_status",
+        "delay",
+        "output_variable_infos",
+        "process_id",
+        "node_id",
+        "variable_id",
+        "variable_value_enums",
+        "interface_info",
+    ],
+    table: &[
+        "robot_answer_message_type",
+        "answer",
+        "variable_value_enums",
+    ],
+};
+
+/// Sobot `QaInfo` (question suggestions).
+pub(crate) const QA_INFO: Columns = Columns {
+    all: &["question", "questionid", "docid", "score"],
+    table: &["question", "questionid", "docid", "score"],
+};
+
+/// Sobot `AiRobot` (the robot and channel lists).
+pub(crate) const AI_ROBOT: Columns = Columns {
+    all: &[
+        "kbid",
+        "create_time",
+        "robot_type",
+        "robot_name",
+        "robot_logo",
+        "robot_model_status",
+        "update_name",
+        "updateid",
+        "update_time",
+        "companyid",
+        "robot_model",
+        "configid",
+        "robot_veritable_remark",
+    ],
+    table: &["kbid", "robot_name", "robot_type", "companyid"],
+};
+
+/// Sobot `TimezoneInfo`.
+pub(crate) const TIMEZONE_INFO: Columns = Columns {
+    all: &[
+        "create_time",
+        "main_timezone_flag",
+        "timezone",
+        "timezoneid",
+        "id",
+        "timezone_value",
+    ],
+    table: &[
+        "timezoneid",
+        "timezone",
+        "timezone_value",
+        "main_timezone_flag",
+    ],
+};
+
+/// Sobot `SessionLabel`.
+pub(crate) const SESSION_LABEL: Columns = Columns {
+    all: &["companyid", "raw_name", "create_time", "name", "id"],
+    table: &["id", "name", "raw_name"],
+};
+
+/// Sobot `DislikeLabel`.
+pub(crate) const DISLIKE_LABEL: Columns = Columns {
+    all: &[
+        "companyid",
+        "create_time",
+        "createid",
+        "name",
+        "is_del",
+        "id",
+    ],
+    table: &["id", "name", "is_del"],
+};
+
+/// Sobot `Audience`.
+pub(crate) const AUDIENCE: Columns = Columns {
+    all: &["rule_title", "ruleid"],
+    table: &["ruleid", "rule_title"],
+};
+
+/// One document handled by `rokid reports` (the tool's own record, not a vendor's).
+pub(crate) const DOCUMENT: Columns = Columns {
+    all: &["taskId", "field", "url", "file", "bytes", "status"],
+    table: &["taskId", "field", "file", "bytes", "status"],
+};
+
+/// Columns taken from the first record (lookup lists with no fixed column list).
+pub(crate) const DYNAMIC: Columns = Columns {
+    all: &[],
+    table: &[],
+};
+
+/// Writes records one by one in a format.
+pub(crate) struct Emitter<W: Write> {
+    format: Format,
+    out: W,
+    columns: Columns,
+    /// The columns of `csv` / `table`, fixed at the first record (or at the end, when
+    /// there was none).
+    chosen: Option<Vec<String>>,
+    count: usize,
+    rows: Vec<Vec<String>>,
+}
+
+impl<W: Write> std::fmt::Debug for Emitter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emitter")
+            .field("format", &self.format)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> Emitter<W> {
+    /// An emitter of records with these columns.
+    pub(crate) fn new(format: Format, out: W, columns: Columns) -> Self {
+        Self {
+            format,
+            out,
+            columns,
+            chosen: None,
+            count: 0,
+            rows: Vec::new(),
+        }
+    }
+
+    /// The `csv` or `table` columns: the fixed ones, or else the first record's fields.
+    fn choose(&mut self, first: Option<&Value>) -> Vec<String> {
+        let fixed = match self.format {
+            Format::Table => self.columns.table,
+            _ => self.columns.all,
+        };
+        let chosen = self.chosen.get_or_insert_with(|| {
+            if fixed.is_empty() {
+                match first {
+                    Some(Value::Object(map)) => map.keys().cloned().collect(),
+                    _ => Vec::new(),
+                }
+            } else {
+                fixed.iter().map(|c| (*c).to_owned()).collect()
+            }
+        });
+        chosen.clone()
+    }
+
+    fn header(&mut self, columns: &[String]) -> io::Result<()> {
+        let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
+        writeln!(self.out, "{}", header.join(","))
+    }
+
+    /// Writes one record (flushed at once for `jsonl`). JSON keeps the record's own field
+    /// order; CSV and table cells are looked up by field name.
+    pub(crate) fn item<T: Serialize>(&mut self, item: &T) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                let sep = if self.count == 0 { "[\n  " } else { ",\n  " };
+                self.out.write_all(sep.as_bytes())?;
+                serde_json::to_writer(&mut self.out, item).map_err(io::Error::other)?;
+            }
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, item).map_err(io::Error::other)?;
+                self.out.write_all(b"\n")?;
+                self.out.flush()?;
+            }
+            Format::Csv => {
+                let value = serde_json::to_value(item).map_err(io::Error::other)?;
+                let columns = self.choose(Some(&value));
+                if self.count == 0 {
+                    self.header(&columns)?;
+                }
+                let row: Vec<String> = columns
+                    .iter()
+                    .map(|c| csv_field(&cell(value.get(c.as_str()))))
+                    .collect();
+                writeln!(self.out, "{}", row.join(","))?;
+            }
+            Format::Table => {
+                let value = serde_json::to_value(item).map_err(io::Error::other)?;
+                let columns = self.choose(Some(&value));
+                let row = columns
+                    .iter()
+                    .map(|c| cell(value.get(c.as_str())))
+                    .collect();
+                self.rows.push(row);
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Ends the output (closes the JSON array, prints the table) and flushes.
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                if self.count == 0 {
+                    self.out.write_all(b"[]\n")?;
+                } else {
+                    self.out.write_all(b"\n]\n")?;
+                }
+            }
+            Format::Jsonl => {}
+            Format::Csv => {
+                if self.count == 0 {
+                    let columns = self.choose(None);
+                    self.header(&columns)?;
+                }
+            }
+            Format::Table => {
+                let header = self.choose(None);
+                let rows = std::mem::take(&mut self.rows);
+                write_table(&mut self.out, &header, &rows)?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+/// Prints a list of records (a lookup call's answer) in a format.
+pub(crate) fn emit_list<T: Serialize>(
+    format: Format,
+    out: &mut dyn Write,
+    columns: Columns,
+    items: &[T],
+) -> io::Result<()> {
+    let mut emitter = Emitter::new(format, out, columns);
+    for item in items {
+        emitter.item(item)?;
+    }
+    emitter.finish()
+}
+
+/// Prints one result object: pretty JSON for `json`, one line for `jsonl`, a header and one
+/// row for `csv`, a one-row table for `table`.
+pub(crate) fn emit_one<T: Serialize>(
+    format: Format,
+    out: &mut dyn Write,
+    value: &T,
+) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+            out.write_all(b"\n")?;
+            out.flush()
+        }
+        Format::Jsonl | Format::Csv | Format::Table => {
+            let mut emitter = Emitter::new(format, out, DYNAMIC);
+            emitter.item(value)?;
+            emitter.finish()
+        }
+    }
+}
+
+/// A JSON value as cell text: strings bare, null empty, anything else as JSON.
+pub(crate) fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Shortens a table cell to `max` characters.
+fn clip(text: &str, max: usize) -> String {
+    let one_line = text.replace(['\n', '\r'], " ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut s: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Writes aligned columns with a header and a rule.
+fn write_table(out: &mut impl Write, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+    const MAX: usize = 40;
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| clip(c, MAX)).collect())
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    writeln!(out, "{}", line(header))?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    writeln!(out, "{}", line(&rule))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    writeln!(out, "({} rows)", rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(format: Format, items: &[Value]) -> String {
+        let mut buf = Vec::new();
+        let mut e = Emitter::new(format, &mut buf, DYNAMIC);
+        for i in items {
+            assert!(e.item(i).is_ok());
+        }
+        assert!(e.finish().is_ok());
+        String::from_utf8(buf).unwrap_or_default()
+    }
+
+    #[test]
+    fn formats() {
+        let items = [json!({"a": 1, "b": "x,y"}), json!({"a": 2, "b": null})];
+        let json: Value = serde_json::from_str(&render(Format::Json, &items)).unwrap_or_default();
+        assert_eq!(json, Value::Array(items.to_vec()));
+        assert_eq!(render(Format::Json, &[]), "[]\n");
+        assert_eq!(render(Format::Jsonl, &items).lines().count(), 2);
+        assert_eq!(render(Format::Csv, &items), "a,b\n1,\"x,y\"\n2,\n");
+        assert!(render(Format::Table, &items).contains("(2 rows)"));
+    }
+
+    /// Every field a model serialises (read from the vendor docs' examples) has a CSV
+    /// column, so an export never drops a field.
+    fn covers<T: serde::de::DeserializeOwned + Serialize>(
+        doc: &str,
+        pointer: &str,
+        columns: Columns,
+    ) {
+        let doc: Value = serde_json::from_str(doc).unwrap_or_default();
+        let example = doc.pointer(pointer).cloned().unwrap_or_default();
+        let typed: Result<T, _> = serde_json::from_value(example);
+        let value = typed.map(|t| serde_json::to_value(t).unwrap_or_default());
+        let Ok(Value::Object(map)) = value else {
+            panic!("the example at {pointer} does not parse: {value:?}");
+        };
+        assert!(map.len() > 1, "{pointer}");
+        for key in map.keys() {
+            assert!(columns.all.contains(&key.as_str()), "no column for `{key}`");
+        }
+        for key in columns.table {
+            assert!(
+                columns.all.contains(key),
+                "table column `{key}` is not a field"
+            );
+        }
+    }
+
+    #[test]
+    fn columns_cover_every_documented_field() {
+        macro_rules! fixture {
+            ($path:literal) => {
+                include_str!(concat!("../../../tests/fixtures/", $path))
+            };
+        }
+        covers::<rokid_client::WorkRecord>(
+            fixture!("rokid/list_work_records.response.json"),
+            "/data/list/0",
+            WORK_RECORD,
+        );
+        covers::<rokid_client::ChatLog>(
+            fixture!("rokid/list_chat_logs.response.json"),
+            "/data/list/0",
+            CHAT_LOG,
+        );
+        covers::<itnio_client::GroupCallTask>(
+            fixture!("itnio/list_group_call_tasks.response.json"),
+            "/data/records/0",
+            GROUP_CALL_TASK,
+        );
+        covers::<sobot_client::ReceptionRecord>(
+            fixture!("sobot/record_list.response.json"),
+            "/data/0",
+            RECEPTION_RECORD,
+        );
+        covers::<sobot_client::AiRobot>(
+            fixture!("sobot/query_ai_robot_list.response.json"),
+            "/data/0",
+            AI_ROBOT,
+        );
+        covers::<sobot_client::TimezoneInfo>(
+            fixture!("sobot/get_timezone_info.response.json"),
+            "/data/0",
+            TIMEZONE_INFO,
+        );
+        covers::<sobot_client::SessionLabel>(
+            fixture!("sobot/get_labels.response.json"),
+            "/data/0",
+            SESSION_LABEL,
+        );
+        covers::<sobot_client::DislikeLabel>(
+            fixture!("sobot/get_label_info_list.response.json"),
+            "/data/0",
+            DISLIKE_LABEL,
+        );
+        covers::<sobot_client::Audience>(
+            fixture!("sobot/simple_list.response.json"),
+            "/data/0",
+            AUDIENCE,
+        );
+        covers::<sobot_client::RobotAnswerRespVo>(
+            fixture!("sobot/robot_answer_resp_vo.model.json"),
+            "",
+            ROBOT_ANSWER,
+        );
+        covers::<sobot_client::QaInfo>(fixture!("sobot/qa_info.model.json"), "", QA_INFO);
+    }
+}

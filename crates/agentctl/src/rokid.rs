@@ -1,0 +1,281 @@
+//! `agentctl rokid`: work records, agent chat logs and work-document downloads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Subcommand, ValueEnum};
+use common_http::datetime::DateOrDateTime;
+use futures::TryStreamExt;
+use rokid_client::{ChatLogType, RokidClient, WorkDocument};
+use serde::Serialize;
+use time::PrimitiveDateTime;
+
+use crate::cli::Ctx;
+use crate::config::RokidConn;
+use crate::error::CliError;
+use crate::export::{Paging, all_pages, one_page};
+use crate::output::{CHAT_LOG, DOCUMENT, Emitter, WORK_RECORD};
+use crate::progress::{Progress, Unit};
+use crate::times;
+
+const VENDOR: &str = "rokid";
+
+/// Rokid commands and connection flags.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RokidArgs {
+    #[command(flatten)]
+    conn: RokidConn,
+    #[command(subcommand)]
+    command: RokidCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RokidCommand {
+    /// Work records of one user.
+    Records(RecordsArgs),
+    /// Agent chat logs.
+    ChatLogs(ChatLogsArgs),
+    /// Downloads every work document (report, signature, video) of the matching records
+    /// into a directory; files already there are skipped.
+    Reports(ReportsArgs),
+}
+
+/// Filters of the work-record list.
+#[derive(Debug, clap::Args)]
+struct RecordFilter {
+    /// The user id.
+    #[arg(long)]
+    uid: String,
+    /// Task name (fuzzy match).
+    #[arg(long)]
+    task_name: Option<String>,
+    /// Executed from (YYYY-MM-DD [HH:MM:SS]).
+    #[arg(long, value_parser = times::start, value_name = "TIME")]
+    from: Option<PrimitiveDateTime>,
+    /// Executed until (YYYY-MM-DD [HH:MM:SS]; a day means its end).
+    #[arg(long, value_parser = times::end, value_name = "TIME")]
+    to: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RecordsArgs {
+    #[command(flatten)]
+    filter: RecordFilter,
+    #[command(flatten)]
+    paging: Paging,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogType {
+    Chat,
+    Recognition,
+}
+
+#[derive(Debug, clap::Args)]
+struct ChatLogsArgs {
+    /// The user id.
+    #[arg(long)]
+    uid: Option<String>,
+    /// Log type.
+    #[arg(long = "type", value_enum)]
+    log_type: Option<LogType>,
+    /// Keywords in the question or answer.
+    #[arg(long)]
+    keywords: Option<String>,
+    /// Agent name.
+    #[arg(long)]
+    agent_name: Option<String>,
+    /// Model name.
+    #[arg(long)]
+    model_name: Option<String>,
+    /// Created from (YYYY-MM-DD [HH:MM:SS]).
+    #[arg(long, value_parser = times::day_or_instant, value_name = "TIME")]
+    from: Option<DateOrDateTime>,
+    /// Created until (YYYY-MM-DD [HH:MM:SS]).
+    #[arg(long, value_parser = times::day_or_instant, value_name = "TIME")]
+    to: Option<DateOrDateTime>,
+    #[command(flatten)]
+    paging: Paging,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportsArgs {
+    #[command(flatten)]
+    filter: RecordFilter,
+    /// The directory to write the documents to (created if needed).
+    #[arg(long)]
+    dir: PathBuf,
+}
+
+/// Runs a Rokid command.
+pub(crate) async fn run(args: RokidArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let client = args.conn.client(ctx.vars)?;
+    match args.command {
+        RokidCommand::Records(a) => records(&client, a, ctx).await,
+        RokidCommand::ChatLogs(a) => chat_logs(&client, a, ctx).await,
+        RokidCommand::Reports(a) => reports(&client, a, ctx).await,
+    }
+}
+
+fn work_records(client: &RokidClient, filter: RecordFilter) -> rokid_client::ListWorkRecords {
+    let mut request = client.list_work_records(filter.uid);
+    if let Some(name) = filter.task_name {
+        request = request.task_name(name);
+    }
+    if let Some(from) = filter.from {
+        request = request.gmt_start(from);
+    }
+    if let Some(to) = filter.to {
+        request = request.gmt_end(to);
+    }
+    request
+}
+
+async fn records(
+    client: &RokidClient,
+    args: RecordsArgs,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), CliError> {
+    let mut request = work_records(client, args.filter).page_num(args.paging.page);
+    if let Some(size) = args.paging.size() {
+        request = request.page_size(size);
+    }
+    if args.paging.all {
+        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, WORK_RECORD);
+        all_pages(request.by_page(), &mut emitter, "work records", VENDOR).await?;
+        Ok(emitter.finish()?)
+    } else {
+        let page = request.send().await.map_err(CliError::api(VENDOR))?;
+        one_page(
+            ctx.format,
+            ctx.out,
+            WORK_RECORD,
+            &page.list,
+            u64::try_from(page.page_num).unwrap_or(1),
+            u64::try_from(page.total).ok(),
+        )
+    }
+}
+
+async fn chat_logs(
+    client: &RokidClient,
+    args: ChatLogsArgs,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), CliError> {
+    let mut request = client.list_chat_logs().page_num(args.paging.page);
+    if let Some(size) = args.paging.size() {
+        request = request.page_size(size);
+    }
+    if let Some(uid) = args.uid {
+        request = request.uid(uid);
+    }
+    if let Some(t) = args.log_type {
+        request = request.log_type(match t {
+            LogType::Chat => ChatLogType::Chat,
+            LogType::Recognition => ChatLogType::Recognition,
+        });
+    }
+    if let Some(k) = args.keywords {
+        request = request.keywords(k);
+    }
+    if let Some(a) = args.agent_name {
+        request = request.agent_name(a);
+    }
+    if let Some(m) = args.model_name {
+        request = request.model_name(m);
+    }
+    if let Some(from) = args.from {
+        request = request.start_time(from);
+    }
+    if let Some(to) = args.to {
+        request = request.end_time(to);
+    }
+    if args.paging.all {
+        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, CHAT_LOG);
+        all_pages(request.by_page(), &mut emitter, "chat logs", VENDOR).await?;
+        Ok(emitter.finish()?)
+    } else {
+        let page = request.send().await.map_err(CliError::api(VENDOR))?;
+        one_page(
+            ctx.format,
+            ctx.out,
+            CHAT_LOG,
+            &page.list,
+            u64::try_from(page.page_num).unwrap_or(1),
+            u64::try_from(page.total).ok(),
+        )
+    }
+}
+
+/// One line of the `reports` output.
+#[derive(Debug, Serialize)]
+struct Fetched<'a> {
+    #[serde(rename = "taskId")]
+    task_id: &'a str,
+    /// The record field the URL came from (`reportUrl`, `signUrl`, `videoUrl`).
+    field: &'static str,
+    url: &'a str,
+    file: String,
+    bytes: u64,
+    /// `downloaded`, or `skipped` when the file was already there.
+    status: &'static str,
+}
+
+async fn reports(
+    client: &RokidClient,
+    args: ReportsArgs,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), CliError> {
+    tokio::fs::create_dir_all(&args.dir).await.map_err(|e| {
+        CliError::usage(format!(
+            "cannot create the directory {}: {e}",
+            args.dir.display()
+        ))
+    })?;
+    let mut records = work_records(client, args.filter)
+        .page_size(crate::export::EXPORT_PAGE_SIZE)
+        .by_item();
+    let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, DOCUMENT);
+    while let Some(record) = records.try_next().await.map_err(CliError::api(VENDOR))? {
+        for doc in record.documents() {
+            let (bytes, status) = fetch(client, &doc, &args.dir).await?;
+            emitter.item(&Fetched {
+                task_id: &record.task_id,
+                field: doc.kind.field(),
+                url: &doc.url,
+                file: args.dir.join(&doc.file_name).display().to_string(),
+                bytes,
+                status,
+            })?;
+        }
+    }
+    Ok(emitter.finish()?)
+}
+
+/// Downloads one document unless it is already there. Downloads are written under a
+/// temporary name and renamed once complete, so a file that exists is complete.
+async fn fetch(
+    client: &RokidClient,
+    doc: &WorkDocument,
+    dir: &Path,
+) -> Result<(u64, &'static str), CliError> {
+    let target = dir.join(&doc.file_name);
+    if let Ok(meta) = tokio::fs::metadata(&target).await
+        && meta.is_file()
+    {
+        return Ok((meta.len(), "skipped"));
+    }
+    let progress = Progress::new(doc.file_name.clone(), Unit::Bytes);
+    let bar = Arc::clone(&progress);
+    let bytes = client
+        .download(&doc.url)
+        .on_progress(move |p| {
+            bar.set_total(p.total);
+            bar.set(p.downloaded);
+        })
+        .to_file(&target)
+        .await
+        .map_err(CliError::api(VENDOR))?;
+    progress.finish();
+    Ok((bytes, "downloaded"))
+}

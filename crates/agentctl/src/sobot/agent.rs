@@ -1,0 +1,127 @@
+//! `agentctl sobot serve-agent`: an example agent behind Sobot's "Integration With
+//! Third-party AI Agents", served by `sobot_client::server`. It echoes questions word by
+//! word, offers a workflow menu when asked for one, and acknowledges clicks; with Sobot
+//! credentials configured it also sends the copilot and batch-test callbacks.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common_http::Secret;
+use futures::StreamExt;
+use serde_json::json;
+use sobot_client::server::{AgentError, AgentReply, AnswerPart, ServerConfig, ThirdPartyAgent};
+use sobot_client::{
+    InputTypeEnum, RobotAnswerMessageType, RobotAnswerType, ThirdAlgorithmReqVo,
+    ThirdAlgorithmRespVo,
+};
+
+use crate::cli::Ctx;
+use crate::config::{SobotConn, secret};
+use crate::error::CliError;
+use crate::output::emit_one;
+
+/// The choices of the example workflow menu.
+const MENU: [&str; 3] = ["Opening hours", "Prices", "Talk to a human"];
+
+/// The pause between two streamed words.
+const WORD_PACE: Duration = Duration::from_millis(20);
+
+/// Flags of `serve-agent`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// The path Sobot posts questions to.
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// Require `params.token` (or `multi_params.token`) to equal this value.
+    #[arg(long, value_parser = secret, value_name = "SECRET")]
+    shared_secret: Option<Secret>,
+}
+
+/// The example agent.
+#[derive(Debug)]
+struct ExampleAgent;
+
+#[common_http::reexports::async_trait]
+impl ThirdPartyAgent for ExampleAgent {
+    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+        match &request.input_type_enum {
+            InputTypeEnum::Input => {}
+            InputTypeEnum::ProcessClick => {
+                let value = request
+                    .process_info
+                    .as_ref()
+                    .map(|p| p.variable_value.clone())
+                    .unwrap_or_default();
+                return Ok(AgentReply::text(format!("You chose {value}.")));
+            }
+            other => {
+                return Ok(AgentReply::text(format!(
+                    "Received a {} click.",
+                    other.as_str()
+                )));
+            }
+        }
+        let question = request.question.trim();
+        if question.to_lowercase().contains("menu") {
+            let text = "What can I help you with?";
+            let menu = ThirdAlgorithmRespVo::new(
+                RobotAnswerType::Process,
+                RobotAnswerMessageType::ThirdProcessInfo,
+                "",
+                text,
+                "",
+                "",
+                false,
+            )
+            .third_processid("agentctl-menu")
+            .third_nodeid("agentctl-menu-1")
+            .third_variable_id("agentctl-choice")
+            .third_variable_value_enums(MENU.map(str::to_owned).to_vec());
+            return Ok(AgentReply::Answers(vec![
+                AnswerPart::Text(text.to_owned()),
+                menu.into(),
+            ]));
+        }
+        let words: Vec<String> = format!("You said: {question}")
+            .split_inclusive(' ')
+            .map(str::to_owned)
+            .collect();
+        Ok(AgentReply::stream(futures::stream::iter(words).then(
+            |word| async move {
+                tokio::time::sleep(WORD_PACE).await;
+                word
+            },
+        )))
+    }
+}
+
+/// Serves the example agent until Ctrl-C.
+pub(crate) async fn run(
+    args: &ServeArgs,
+    conn: &SobotConn,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), CliError> {
+    let mut config = ServerConfig::new().path(args.path.clone());
+    if let Some(secret) = &args.shared_secret {
+        config = config.shared_secret("token", secret.clone());
+    }
+    match conn.client(ctx.vars) {
+        Ok(client) => config = config.sobot_client(client),
+        Err(why) => tracing::info!("copilot and batch-test callbacks are off: {why}"),
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| CliError::usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    let url = format!("http://{}{}", listener.local_addr()?, args.path);
+    emit_one(ctx.format, &mut *ctx.out, &json!({ "url": url }))?;
+    let app = sobot_client::server::router(ExampleAgent, config);
+    sobot_client::server::axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

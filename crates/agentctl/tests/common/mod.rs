@@ -1,0 +1,115 @@
+//! Shared by the integration tests: runs the built `agentctl` with a clean environment
+//! (only `PATH`, plus the variables a test gives), against a sandbox the test started.
+#![allow(dead_code, clippy::unwrap_used)] // each test file uses a part
+
+use std::process::Stdio;
+
+use serde_json::Value;
+use tokio::process::Command;
+use vendor_sandbox::Sandbox;
+use vendor_sandbox::cli::env_vars;
+
+/// The output formats.
+pub(crate) const FORMATS: [&str; 4] = ["table", "json", "jsonl", "csv"];
+
+/// A small, fast sandbox.
+pub(crate) async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .records(40)
+        .document_bytes(4096)
+        .stream_pace(std::time::Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// `agentctl` with no vendor variable from the developer's environment.
+pub(crate) fn agentctl() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agentctl"));
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// `agentctl` pointed at `sandbox` through the environment.
+pub(crate) fn agentctl_for(sandbox: &Sandbox) -> Command {
+    let mut command = agentctl();
+    command.envs(env_vars(sandbox));
+    command
+}
+
+/// What one run printed, and how it ended.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+/// Runs a prepared command to its end.
+pub(crate) async fn output(mut command: Command, args: &[&str]) -> Run {
+    let out = command.args(args).output().await.unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Runs `agentctl ARGS --format FORMAT` against the sandbox and expects success.
+pub(crate) async fn ok(sandbox: &Sandbox, args: &[&str], format: &str) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--format", format]);
+    let run = output(agentctl_for(sandbox), &all).await;
+    assert_eq!(run.code, 0, "{all:?}: {}", run.stderr);
+    run.stdout
+}
+
+/// Checks that `stdout` holds `count` records in `format`, each with the vendor field
+/// `field` (its value is checked when given).
+pub(crate) fn assert_records(format: &str, stdout: &str, count: usize, field: &str) {
+    match format {
+        "json" => {
+            let value: Value = serde_json::from_str(stdout).unwrap();
+            let items = value.as_array().unwrap();
+            assert_eq!(items.len(), count, "{stdout}");
+            assert!(items.iter().all(|i| i.get(field).is_some()), "{stdout}");
+        }
+        "jsonl" => {
+            let lines: Vec<&str> = stdout.lines().collect();
+            assert_eq!(lines.len(), count, "{stdout}");
+            for line in lines {
+                let value: Value = serde_json::from_str(line).unwrap();
+                assert!(value.get(field).is_some(), "{line}");
+            }
+        }
+        "csv" => {
+            let mut lines = stdout.lines();
+            let header = lines.next().unwrap_or_default();
+            assert!(header.split(',').any(|c| c == field), "{header}");
+            assert_eq!(lines.count(), count, "{stdout}");
+        }
+        "table" => {
+            let header = stdout.lines().next().unwrap_or_default();
+            assert!(header.split_whitespace().any(|c| c == field), "{stdout}");
+            assert!(stdout.contains(&format!("({count} rows)")), "{stdout}");
+        }
+        other => panic!("unknown format {other}"),
+    }
+}
+
+/// The records of a `json` output.
+pub(crate) fn json_items(stdout: &str) -> Vec<Value> {
+    serde_json::from_str::<Value>(stdout)
+        .unwrap()
+        .as_array()
+        .cloned()
+        .unwrap()
+}
