@@ -1,15 +1,18 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! Commands:
+//! - `bench [--quick] [--write]`: the benchmark figures, each as a ratio to its baseline.
 //! - `ci`: what CI runs (fmt check, clippy `-D warnings`, codegen check, tests).
 //! - `codegen [--check]`: generate each vendor crate's `src/generated/` from its
 //!   `openapi.yaml` (`--check`: fail if the committed code is stale).
 //! - `fixtures --docs <dir>`: extract every JSON example of the vendor docs into `tests/fixtures/`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod ci;
 mod codegen;
 mod fixtures;
+mod fuzz;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,9 +36,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let outcome = match command.as_str() {
+        "bench" => bench::run(rest),
         "ci" => ci::run(rest),
         "codegen" => codegen::run(rest),
         "fixtures" => fixtures::run(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -54,7 +59,12 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  bench [--quick] [--write]
+                          measure every benchmark figure against its baseline
+                          (--write: record them in BENCHMARKS.md)
   ci                      fmt check, clippy -D warnings, codegen check, tests
   codegen [--check]       generate crates/*-client/src/generated/ from openapi.yaml
                           (--check: fail if it is stale)
-  fixtures --docs <dir>   extract the vendor docs' JSON examples into tests/fixtures/";
+  fixtures --docs <dir>   extract the vendor docs' JSON examples into tests/fixtures/
+  fuzz [--time SECS] [TARGET...]
+                          run each cargo-fuzz target SECS seconds (default 60), print executions";
