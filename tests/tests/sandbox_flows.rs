@@ -136,7 +136,10 @@ async fn a_look_ahead_export_keeps_its_bound_on_the_server() {
     let sandbox = match Sandbox::builder()
         .seed(42)
         .records(600)
-        .fault(route, vendor_sandbox::Fault::latency(Duration::from_millis(20)))
+        .fault(
+            route,
+            vendor_sandbox::Fault::latency(Duration::from_millis(20)),
+        )
         .start()
         .await
     {
