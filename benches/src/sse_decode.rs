@@ -12,7 +12,6 @@ use eventsource_stream::Eventsource as _;
 use futures::Stream;
 
 use crate::report::{Figure, Target};
-use crate::stats::median;
 use crate::{Env, Outcome};
 
 const EVENTS: usize = 20_000;
@@ -78,7 +77,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
         if outputs.iter().any(|o| *o != outputs[0]) {
             return Err(format!("{name}: decoders disagree: {outputs:?}"));
         }
-        let [ours, sse, es] = samples.map(|s| median(&s));
+        let [ours, sse, es] = samples.map(|s| best(&s));
         figures.push(Figure::new(
             *name,
             "ours/best",
@@ -86,7 +85,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
             Target::AtLeast(1.0),
             format!(
                 "{ours:.0} MB/s vs sse-stream {sse:.0}, eventsource-stream {es:.0} MB/s \
-                 ({} B chunks; events, data bytes: {}; medians of {rounds} processes each)",
+                 ({} B chunks; events, data bytes: {}; best run of {rounds} processes each)",
                 chunk, outputs[0]
             ),
         ));
@@ -95,7 +94,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
 }
 
 /// In a child: decodes case `args[0]` with decoder `args[1]` after one warm-up run, and
-/// prints `<MB/s> <events> <data bytes>` (median of up to 5 runs within about a second).
+/// prints `<MB/s> <events> <data bytes>` (the best of up to 20 runs within about a second).
 pub(crate) fn child(args: &[String]) -> Outcome {
     let index = |i: usize| -> Outcome<usize> {
         args.get(i)
@@ -113,7 +112,7 @@ pub(crate) fn child(args: &[String]) -> Outcome {
     let mut output = (0, 0);
     let started = Instant::now();
     // The warm-up run counts only when it was slow enough to be a measurement itself.
-    for run in 0..6 {
+    for run in 0..21 {
         let start = Instant::now();
         output = decode(&chunks)?;
         let elapsed = start.elapsed().max(Duration::from_nanos(1));
@@ -125,7 +124,7 @@ pub(crate) fn child(args: &[String]) -> Outcome {
             break;
         }
     }
-    println!("{:.1} {} {}", median(&speeds), output.0, output.1);
+    println!("{:.1} {} {}", best(&speeds), output.0, output.1);
     Ok(())
 }
 
@@ -208,4 +207,12 @@ fn eventsource_stream(chunks: &[Bytes]) -> Outcome<(usize, usize)> {
         out.1 += e.data.len();
     })?;
     Ok(out)
+}
+
+/// The fastest sample. A run can only be slowed by what else the machine does (another
+/// process, a migration to a busy core), never sped up, so on a shared 2-core machine the
+/// best run is the steadiest estimate of what the decoder itself costs; both sides of a
+/// ratio are taken the same way.
+fn best(speeds: &[f64]) -> f64 {
+    speeds.iter().copied().fold(0.0, f64::max)
 }

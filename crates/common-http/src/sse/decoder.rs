@@ -470,7 +470,7 @@ impl Decoder {
             self.end_data_line();
             return;
         }
-        let (name, value) = match memchr(b':', line) {
+        let (name, value) = match find_byte(b':', line) {
             Some(colon) => (&line[..colon], &line[colon + 1..]),
             None => (line, &b""[..]),
         };
@@ -484,7 +484,7 @@ impl Decoder {
                 }
                 Err(_) => self.fail(DecodeError::InvalidUtf8),
             },
-            b"id" if memchr(0, value).is_none() => match std::str::from_utf8(value) {
+            b"id" if find_byte(0, value).is_none() => match std::str::from_utf8(value) {
                 Ok(value) => {
                     self.last_event_id.clear();
                     self.last_event_id.push_str(value);
@@ -627,17 +627,31 @@ impl Decoder {
     }
 }
 
+/// How many leading bytes [`find_line_end`] and [`find_byte`] check one by one before
+/// starting a vector search, which costs more than it saves on a short line.
+const SCALAR_HEAD: usize = 16;
+
 /// The position of the first `\n` or `\r` in `bytes`.
 ///
 /// Short lines (`event: delta`, `id: 42`) are common: the first bytes are looked at one
 /// by one, which costs less than setting up the vector search for them.
 fn find_line_end(bytes: &[u8]) -> Option<usize> {
-    const SCALAR_HEAD: usize = 16;
     let head = bytes.len().min(SCALAR_HEAD);
     if let Some(end) = bytes[..head].iter().position(|&b| b == b'\n' || b == b'\r') {
         return Some(end);
     }
     memchr2(b'\n', b'\r', &bytes[head..]).map(|end| end + head)
+}
+
+/// The position of the first `needle` in `bytes`: the field lines searched here
+/// (`event: delta`, `id: 42`) are short, so the first bytes are looked at one by one
+/// before the vector search is set up.
+fn find_byte(needle: u8, bytes: &[u8]) -> Option<usize> {
+    let head = bytes.len().min(SCALAR_HEAD);
+    if let Some(at) = bytes[..head].iter().position(|&b| b == needle) {
+        return Some(at);
+    }
+    memchr(needle, &bytes[head..]).map(|at| at + head)
 }
 
 /// The length of the UTF-8 sequence `lead` starts (1 for bytes that cannot start one:
