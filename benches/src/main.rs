@@ -104,11 +104,16 @@ fn main() -> ExitCode {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
+        let started = std::time::Instant::now();
         match run(&env) {
             Ok(new) => {
                 for f in &new {
                     println!("{}\n    {}", f.line(), f.detail);
                 }
+                println!(
+                    "  ({name}: measured in {:.0} s)",
+                    started.elapsed().as_secs_f64()
+                );
                 figures.extend(new);
             }
             Err(e) => {

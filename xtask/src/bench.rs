@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Instant;
 
 use crate::workspace_root;
 
@@ -24,6 +25,7 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
             ));
         }
     }
+    let started = Instant::now();
     let root = workspace_root();
     let status = Command::new(env!("CARGO"))
         .current_dir(&root)
@@ -48,6 +50,12 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
         .args(&pass)
         .status()
         .map_err(|e| format!("bench-report: {e}"))?;
+    let secs = started.elapsed().as_secs();
+    println!(
+        "cargo xtask bench: {} min {:02} s in all, release build included",
+        secs / 60,
+        secs % 60
+    );
     if status.success() {
         Ok(())
     } else {

@@ -257,22 +257,45 @@ impl HttpClient {
 }
 
 /// Reads a whole body, refusing to hold more than `limit` bytes.
+///
+/// A body that arrives in one chunk (most JSON pages) is returned as that chunk, without
+/// a copy; a longer one is gathered into a buffer sized from `Content-Length`.
 async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Error> {
-    if let Some(len) = response.content_length()
+    let too_large = || {
+        Error::transport(format!(
+            "the response body is larger than the {limit}-byte limit"
+        ))
+    };
+    let announced = response.content_length();
+    if let Some(len) = announced
         && len > limit as u64
     {
         return Err(Error::transport(format!(
             "the response body ({len} bytes) is larger than the {limit}-byte limit"
         )));
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
+    let Some(first) = response.chunk().await.map_err(Error::from_reqwest)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > limit {
+        return Err(too_large());
+    }
+    let Some(second) = response.chunk().await.map_err(Error::from_reqwest)? else {
+        return Ok(first);
+    };
+    let capacity = announced
+        .and_then(|len| usize::try_from(len).ok())
+        .unwrap_or(0)
+        .max(first.len() + second.len());
+    let mut body = BytesMut::with_capacity(capacity.min(limit));
+    let mut next = Some(second);
+    body.extend_from_slice(&first);
+    while let Some(chunk) = next {
         if body.len() + chunk.len() > limit {
-            return Err(Error::transport(format!(
-                "the response body is larger than the {limit}-byte limit"
-            )));
+            return Err(too_large());
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(Error::from_reqwest)?;
     }
     Ok(body.freeze())
 }

@@ -536,3 +536,79 @@ async fn oversized_bodies_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("1000-byte limit") || format!("{err:?}").contains("limit"));
 }
+
+/// Serves one HTTP/1.1 response whose body is sent as `chunks` in chunked transfer
+/// encoding (no `Content-Length`), each written and flushed on its own, and returns the
+/// base URL.
+async fn chunked_server(chunks: Vec<String>) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buf).await.unwrap();
+            if n == 0 {
+                return;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        for chunk in chunks {
+            let frame = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+            socket.write_all(frame.as_bytes()).await.unwrap();
+            socket.flush().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    });
+    format!("http://{addr}")
+}
+
+/// A JSON envelope of about `len` bytes cut into three pieces.
+fn envelope_in_three_chunks(len: usize) -> (Vec<String>, String) {
+    let filler = "y".repeat(len);
+    let json = format!(r#"{{"code":"0","data":{{"filler":"{filler}"}}}}"#);
+    let third = json.len() / 3;
+    let chunks = vec![
+        json[..third].to_owned(),
+        json[third..2 * third].to_owned(),
+        json[2 * third..].to_owned(),
+    ];
+    (chunks, filler)
+}
+
+#[tokio::test]
+async fn bodies_without_a_length_are_gathered_across_chunks_and_bounded() {
+    let send = |base: String, limit: usize| async move {
+        let config = ClientConfig::builder()
+            .base_url(base)
+            .max_response_bytes(limit)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        HttpClient::new(config, CountingAuth::new(false))
+            .unwrap()
+            .send_json::<TestEnvelope>(RequestSpec::new(Method::GET, "/page"))
+            .await
+    };
+
+    // Within the limit: the three chunks make the whole document.
+    let (chunks, filler) = envelope_in_three_chunks(3_000);
+    let data = send(chunked_server(chunks).await, 10_000).await.unwrap();
+    assert_eq!(data["filler"], filler);
+
+    // The first chunk alone is over the limit.
+    let (chunks, _) = envelope_in_three_chunks(3_000);
+    let err = send(chunked_server(chunks).await, 500).await.unwrap_err();
+    assert!(err.to_string().contains("500-byte limit"), "{err}");
+
+    // Only the chunks together are over it.
+    let (chunks, _) = envelope_in_three_chunks(3_000);
+    let err = send(chunked_server(chunks).await, 2_000).await.unwrap_err();
+    assert!(err.to_string().contains("2000-byte limit"), "{err}");
+}

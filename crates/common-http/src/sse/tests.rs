@@ -448,6 +448,50 @@ fn line_too_long_stops_buffering() {
 }
 
 #[test]
+fn data_lines_around_the_held_length_decode_the_same_in_any_chunks() {
+    // Data lines up to 8 KiB are held whole until their end; longer ones switch to being
+    // streamed, possibly in the middle of a character. Every length around the switch,
+    // in chunk sizes that put the boundaries everywhere, gives the same event.
+    let pattern = "é€😀a".repeat(3_000);
+    for len in [
+        8_186, 8_187, 8_188, 8_189, 8_190, 8_191, 8_192, 8_200, 20_000,
+    ] {
+        let cut = (0..=len)
+            .rev()
+            .find(|&at| pattern.is_char_boundary(at))
+            .unwrap_or(0);
+        let payload = &pattern[..cut];
+        let input = format!("data: {payload}\ndata:x\n\n");
+        let want = oks(&[message(&format!("{payload}\nx"))]);
+        for size in [1, 3, 7, 1_000, 1_460, 8_190, 8_193, 9_000] {
+            let chunks: Vec<&[u8]> = input.as_bytes().chunks(size).collect();
+            assert_eq!(
+                decode(&chunks),
+                want,
+                "line of {cut} bytes, chunks of {size}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_repeated_type_and_id_are_kept_only_for_their_own_block() {
+    let input = b"event: a\nid: 1\ndata: 1\n\nevent: a\nid: 1\ndata: 2\n\ndata: 3\n\n\
+                  event: a\nid: 2\ndata: 4\n\nevent: \xFF\ndata: 5\n\nevent: a\ndata: 6\n\n";
+    assert_eq!(
+        decode_any_split(input),
+        vec![
+            Ok(event("a", "1", Some("1"), None)),
+            Ok(event("a", "2", Some("1"), None)),
+            Ok(event("message", "3", Some("1"), None)),
+            Ok(event("a", "4", Some("2"), None)),
+            Err(DecodeError::InvalidUtf8),
+            Ok(event("a", "6", Some("2"), None)),
+        ]
+    );
+}
+
+#[test]
 fn long_line_in_small_chunks() {
     let payload: String = "0123456789abcdé".repeat(150_000);
     let input = format!("data: {payload}\n\n");
