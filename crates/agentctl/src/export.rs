@@ -7,8 +7,9 @@ use common_http::paginate::Page;
 use futures::{Stream, TryStreamExt};
 use serde::Serialize;
 
+use crate::cli::Ctx;
 use crate::error::CliError;
-use crate::output::{Emitter, Format};
+use crate::output::{Columns, Emitter, Format};
 use crate::progress::{Progress, Unit};
 
 /// The page flags every listing command shares.
@@ -37,9 +38,47 @@ impl Paging {
     }
 }
 
+/// Prints a listing: with `--all` every page from the requested one, each record written
+/// as its page arrives (progress bar labelled `label`); otherwise the requested page
+/// alone.
+///
+/// Both read the same page stream. Taking only its first page sends exactly one request:
+/// the stream asks for the next page only when it is polled again, and it always yields
+/// the page it starts at, even an empty one.
+pub(crate) async fn listing<T, S>(
+    ctx: &mut Ctx<'_>,
+    all: bool,
+    pages: S,
+    columns: Columns,
+    label: &str,
+    vendor: &'static str,
+) -> Result<(), CliError>
+where
+    T: Serialize,
+    S: Stream<Item = Result<Page<T>, common_http::Error>>,
+{
+    if all {
+        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, columns);
+        all_pages(pages, &mut emitter, label, vendor).await?;
+        return Ok(emitter.finish()?);
+    }
+    let mut pages = std::pin::pin!(pages);
+    match pages.try_next().await.map_err(CliError::api(vendor))? {
+        Some(page) => one_page(
+            ctx.format,
+            ctx.out,
+            columns,
+            &page.items,
+            page.page,
+            page.total,
+        ),
+        None => one_page::<T>(ctx.format, ctx.out, columns, &[], 1, None),
+    }
+}
+
 /// Writes every record of every page to `emitter` as each page arrives, with a progress
 /// bar labelled `label`; returns how many records were written.
-pub(crate) async fn all_pages<T, S, W>(
+async fn all_pages<T, S, W>(
     pages: S,
     emitter: &mut Emitter<W>,
     label: &str,
@@ -66,10 +105,10 @@ where
 }
 
 /// Writes one page's records, then (for `table`) a line saying where the page stands.
-pub(crate) fn one_page<T: Serialize>(
+fn one_page<T: Serialize>(
     format: Format,
     out: &mut dyn Write,
-    columns: crate::output::Columns,
+    columns: Columns,
     items: &[T],
     page: u64,
     total: Option<u64>,

@@ -7,8 +7,8 @@ use time::PrimitiveDateTime;
 use crate::cli::Ctx;
 use crate::config::ItnioConn;
 use crate::error::CliError;
-use crate::export::{Paging, all_pages, one_page};
-use crate::output::{Emitter, GROUP_CALL_TASK};
+use crate::export::{Paging, listing};
+use crate::output::GROUP_CALL_TASK;
 use crate::times;
 
 const VENDOR: &str = "itnio";
@@ -69,19 +69,13 @@ pub(crate) async fn run(args: ItnioArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErr
     if let Some(search) = a.search {
         query = query.search_condition(search);
     }
-    if a.paging.all {
-        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, GROUP_CALL_TASK);
-        all_pages(query.by_page(), &mut emitter, "tasks", VENDOR).await?;
-        Ok(emitter.finish()?)
-    } else {
-        let page = query.send().await.map_err(CliError::api(VENDOR))?;
-        one_page(
-            ctx.format,
-            ctx.out,
-            GROUP_CALL_TASK,
-            &page.records,
-            u64::try_from(page.current).unwrap_or(1),
-            u64::try_from(page.total).ok(),
-        )
-    }
+    listing(
+        ctx,
+        a.paging.all,
+        query.by_page(),
+        GROUP_CALL_TASK,
+        "tasks",
+        VENDOR,
+    )
+    .await
 }

@@ -13,7 +13,7 @@ use time::PrimitiveDateTime;
 use crate::cli::Ctx;
 use crate::config::RokidConn;
 use crate::error::CliError;
-use crate::export::{Paging, all_pages, one_page};
+use crate::export::{Paging, listing};
 use crate::output::{CHAT_LOG, DOCUMENT, Emitter, WORK_RECORD};
 use crate::progress::{Progress, Unit};
 use crate::times;
@@ -140,21 +140,15 @@ async fn records(
     if let Some(size) = args.paging.size() {
         request = request.page_size(size);
     }
-    if args.paging.all {
-        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, WORK_RECORD);
-        all_pages(request.by_page(), &mut emitter, "work records", VENDOR).await?;
-        Ok(emitter.finish()?)
-    } else {
-        let page = request.send().await.map_err(CliError::api(VENDOR))?;
-        one_page(
-            ctx.format,
-            ctx.out,
-            WORK_RECORD,
-            &page.list,
-            u64::try_from(page.page_num).unwrap_or(1),
-            u64::try_from(page.total).ok(),
-        )
-    }
+    listing(
+        ctx,
+        args.paging.all,
+        request.by_page(),
+        WORK_RECORD,
+        "work records",
+        VENDOR,
+    )
+    .await
 }
 
 async fn chat_logs(
@@ -190,21 +184,15 @@ async fn chat_logs(
     if let Some(to) = args.to {
         request = request.end_time(to);
     }
-    if args.paging.all {
-        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, CHAT_LOG);
-        all_pages(request.by_page(), &mut emitter, "chat logs", VENDOR).await?;
-        Ok(emitter.finish()?)
-    } else {
-        let page = request.send().await.map_err(CliError::api(VENDOR))?;
-        one_page(
-            ctx.format,
-            ctx.out,
-            CHAT_LOG,
-            &page.list,
-            u64::try_from(page.page_num).unwrap_or(1),
-            u64::try_from(page.total).ok(),
-        )
-    }
+    listing(
+        ctx,
+        args.paging.all,
+        request.by_page(),
+        CHAT_LOG,
+        "chat logs",
+        VENDOR,
+    )
+    .await
 }
 
 /// One line of the `reports` output.

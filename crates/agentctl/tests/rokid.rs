@@ -275,3 +275,31 @@ async fn a_server_failure_exits_1_with_the_status() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("403"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_page_is_one_request_for_the_page_asked() {
+    let sandbox = sandbox().await;
+    let expected = records_of(&sandbox, UID);
+    assert!(expected.len() > 4, "the dataset has a second page of 2");
+    let args = [
+        "rokid",
+        "records",
+        "--uid",
+        UID,
+        "--page",
+        "2",
+        "--page-size",
+        "2",
+    ];
+    let json = ok(&sandbox, &args, "json").await;
+    let ids: Vec<String> = json_items(&json)
+        .iter()
+        .map(|r| r["taskId"].as_str().unwrap().to_owned())
+        .collect();
+    let want: Vec<String> = expected[2..4]
+        .iter()
+        .map(|r| r.task_id.clone())
+        .collect();
+    assert_eq!(ids, want);
+    assert_eq!(sandbox.count(RECORDS_ROUTE), 1, "no page fetched ahead");
+}

@@ -17,10 +17,10 @@ use time::Date;
 use crate::cli::Ctx;
 use crate::config::SobotConn;
 use crate::error::CliError;
-use crate::export::{Paging, all_pages, one_page};
+use crate::export::{Paging, listing};
 use crate::output::{
-    AI_ROBOT, AUDIENCE, DISLIKE_LABEL, Emitter, QA_INFO, RECEPTION_RECORD, SESSION_LABEL,
-    TIMEZONE_INFO, emit_list,
+    AI_ROBOT, AUDIENCE, DISLIKE_LABEL, QA_INFO, RECEPTION_RECORD, SESSION_LABEL, TIMEZONE_INFO,
+    emit_list,
 };
 use crate::times;
 
@@ -291,19 +291,13 @@ async fn records(
         params = params.time_zoneid(zone);
     }
     let request = client.record_list(params);
-    if args.paging.all {
-        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, RECEPTION_RECORD);
-        all_pages(request.by_page(), &mut emitter, "reception records", VENDOR).await?;
-        Ok(emitter.finish()?)
-    } else {
-        let page = request.send().await.map_err(CliError::api(VENDOR))?;
-        one_page(
-            ctx.format,
-            ctx.out,
-            RECEPTION_RECORD,
-            &page.items,
-            page.page,
-            page.total,
-        )
-    }
+    listing(
+        ctx,
+        args.paging.all,
+        request.by_page(),
+        RECEPTION_RECORD,
+        "reception records",
+        VENDOR,
+    )
+    .await
 }
