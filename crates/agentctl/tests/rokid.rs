@@ -296,10 +296,7 @@ async fn one_page_is_one_request_for_the_page_asked() {
         .iter()
         .map(|r| r["taskId"].as_str().unwrap().to_owned())
         .collect();
-    let want: Vec<String> = expected[2..4]
-        .iter()
-        .map(|r| r.task_id.clone())
-        .collect();
+    let want: Vec<String> = expected[2..4].iter().map(|r| r.task_id.clone()).collect();
     assert_eq!(ids, want);
     assert_eq!(sandbox.count(RECORDS_ROUTE), 1, "no page fetched ahead");
 }

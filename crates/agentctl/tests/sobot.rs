@@ -315,15 +315,7 @@ async fn serve_agent_answers_sobot_questions() {
             .await
             .unwrap();
         assert_eq!(refused.status(), 401);
-        let answer: Value = http
-            .post(&url)
-            .json(&question("hello", Some("s3cret")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer = ask_agent(&http, &url, "hello").await;
         assert_eq!(answer["ret_code"], "000000", "{answer}");
         let text: String = answer["data"]
             .as_array()
@@ -332,19 +324,23 @@ async fn serve_agent_answers_sobot_questions() {
             .map(|a| a["llm_answer"].as_str().unwrap_or_default())
             .collect();
         assert_eq!(text, "You said: hello");
-        let menu: Value = http
-            .post(&url)
-            .json(&question("the menu", Some("s3cret")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let menu = ask_agent(&http, &url, "the menu").await;
         assert!(
             menu.to_string().contains("third_variable_value_enums"),
             "{menu}"
         );
         child.kill().await.unwrap();
     }
+}
+
+/// Posts `text` to the example agent at `url` with the right token; its JSON answer.
+async fn ask_agent(http: &reqwest::Client, url: &str, text: &str) -> Value {
+    http.post(url)
+        .json(&question(text, Some("s3cret")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }

@@ -76,7 +76,6 @@ enum Line {
 /// line), so the event takes the buffer without another pass. Only the unfinished line at
 /// the end of the input is set aside; a `data` line longer than 8 KiB is instead streamed
 /// into the data buffer as it arrives, so a line of megabytes is not copied twice.
-/// Event types and ids that repeat the previous ones are compared, not validated again.
 /// Parsing is lazy: [`push`](Self::push) only stores the chunk, and
 /// each [`next_event`](Self::next_event) parses just far enough to produce one event, so
 /// a large chunk never materialises all its events at once.
@@ -123,12 +122,8 @@ pub struct Decoder {
     carry_len: usize,
     /// Some of this block's data was not UTF-8: it dispatches an error instead of an event.
     data_invalid: bool,
-    /// The event type buffer, valid when `event_type_set`. The text itself is kept from
-    /// block to block: a stream that repeats one type (the usual case) then compares the
-    /// field with it instead of validating and copying it again.
+    /// The event type buffer.
     event_type: String,
-    /// An `event` field was seen in the current block.
-    event_type_set: bool,
     /// The last event id buffer; empty means no id.
     last_event_id: String,
     /// A valid `retry` seen in the current block.
@@ -176,7 +171,6 @@ impl Decoder {
             carry_len: 0,
             data_invalid: false,
             event_type: String::new(),
-            event_type_set: false,
             last_event_id: String::new(),
             block_retry: None,
             reconnection_time: None,
@@ -254,7 +248,7 @@ impl Decoder {
         self.line_buf.clear();
         self.skip_block = false;
         self.clear_data();
-        self.event_type_set = false;
+        self.event_type.clear();
         self.block_retry = None;
         None
     }
@@ -495,23 +489,13 @@ impl Decoder {
             None => (line, &b""[..]),
         };
         let value = value.strip_prefix(b" ").unwrap_or(value);
-        match name {
-            b"data" => self.end_data_line(), // `data` without a colon: empty value
-            b"event" => {
-                if self.event_type.as_bytes() == value || replace_text(&mut self.event_type, value)
-                {
-                    self.event_type_set = true;
-                } else {
-                    self.fail(DecodeError::InvalidUtf8);
-                }
+        let valid = match name {
+            b"data" => {
+                self.end_data_line(); // `data` without a colon: empty value
+                true
             }
-            b"id" if find_byte(0, value).is_none() => {
-                let ok = self.last_event_id.as_bytes() == value
-                    || replace_text(&mut self.last_event_id, value);
-                if !ok {
-                    self.fail(DecodeError::InvalidUtf8);
-                }
-            }
+            b"event" => replace_text(&mut self.event_type, value),
+            b"id" if find_byte(0, value).is_none() => replace_text(&mut self.last_event_id, value),
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 // All digits, so the only possible failure is overflow: ignore the field,
                 // as for any other value that is not a valid delay.
@@ -522,8 +506,12 @@ impl Decoder {
                     self.block_retry = Some(retry);
                     self.reconnection_time = Some(retry);
                 }
+                true
             }
-            _ => {}
+            _ => true,
+        };
+        if !valid {
+            self.fail(DecodeError::InvalidUtf8);
         }
     }
 
@@ -533,12 +521,12 @@ impl Decoder {
         let skipped = std::mem::take(&mut self.skip_block);
         if skipped || (self.data.is_empty() && !self.data_invalid) {
             self.clear_data();
-            self.event_type_set = false;
+            self.event_type.clear();
             return;
         }
         if self.data_invalid {
             self.clear_data();
-            self.event_type_set = false;
+            self.event_type.clear();
             self.set_ready(Err(DecodeError::InvalidUtf8));
             return;
         }
@@ -546,14 +534,11 @@ impl Decoder {
         // Give the next event a buffer as large as this one's, avoiding regrowth.
         let next = String::with_capacity(self.data.capacity().min(RETAINED_CAPACITY));
         let data = std::mem::replace(&mut self.data, next);
-        let event = if !self.event_type_set || self.event_type.is_empty() {
+        let event = if self.event_type.is_empty() {
             String::from("message")
-        } else if self.event_type.capacity() > RETAINED_CAPACITY {
-            std::mem::take(&mut self.event_type)
         } else {
-            self.event_type.clone()
+            std::mem::take(&mut self.event_type)
         };
-        self.event_type_set = false;
         let id = (!self.last_event_id.is_empty()).then(|| self.last_event_id.clone());
         self.set_ready(Ok(Event {
             event,
@@ -660,7 +645,7 @@ impl Decoder {
         self.set_ready(Err(error));
         self.skip_block = true;
         self.clear_data();
-        self.event_type_set = false;
+        self.event_type.clear();
         self.block_retry = None;
     }
 
