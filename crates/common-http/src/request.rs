@@ -95,7 +95,12 @@ pub struct RequestSpec {
     query: Vec<(String, String)>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Body>,
+    /// Whether the request may be sent more than once: the method's default, then what
+    /// [`RequestSpec::idempotent`] said, unless the per-request options set it (they win,
+    /// whichever was called first). The only place it is decided and read.
     idempotent: bool,
+    /// The per-request options as given (their `idempotent` is folded into the field
+    /// above by [`RequestSpec::options`]).
     options: RequestOptions,
 }
 
@@ -175,13 +180,19 @@ impl RequestSpec {
     }
 
     /// Marks the request as safe (or not) to send more than once.
+    ///
+    /// An `idempotent` set in the per-request [`options`](Self::options) wins over this.
     pub fn idempotent(mut self, yes: bool) -> Self {
-        self.idempotent = yes;
+        self.idempotent = self.options.idempotent.unwrap_or(yes);
         self
     }
 
-    /// Per-request overrides of the client's defaults.
+    /// Per-request overrides of the client's defaults. Their `idempotent`, when set, wins
+    /// over [`RequestSpec::idempotent`] and the method's default.
     pub fn options(mut self, options: RequestOptions) -> Self {
+        if let Some(yes) = options.idempotent {
+            self.idempotent = yes;
+        }
         self.options = options;
         self
     }
@@ -211,7 +222,7 @@ impl RequestSpec {
 
     /// Whether the request may be sent more than once (the per-request option wins).
     pub fn is_idempotent(&self) -> bool {
-        self.options.idempotent.unwrap_or(self.idempotent)
+        self.idempotent
     }
 
     /// The per-request overrides.
@@ -351,6 +362,17 @@ mod tests {
         let forced =
             RequestSpec::new(Method::GET, "/").options(RequestOptions::new().idempotent(false));
         assert!(!forced.is_idempotent());
+        // The per-request option wins whichever is called first, and options without
+        // an opinion keep what the spec said (the generated code's order).
+        let option_first = RequestSpec::new(Method::POST, "/")
+            .options(RequestOptions::new().idempotent(false))
+            .idempotent(true);
+        assert!(!option_first.is_idempotent());
+        let spec_first = RequestSpec::new(Method::POST, "/")
+            .idempotent(true)
+            .options(RequestOptions::new().timeout(Duration::from_secs(1)));
+        assert!(spec_first.is_idempotent());
+        assert_eq!(spec_first.request_options().idempotent, None);
     }
 
     #[test]

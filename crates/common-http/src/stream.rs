@@ -5,18 +5,15 @@
 //! retried once the response started. Dropping a stream closes its connection.
 
 use std::fmt;
-use std::future::Future as _;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures::Stream;
 use serde::de::DeserializeOwned;
-use tokio::time::{Instant, Sleep};
 
-use crate::sse::{self, EventStream, StreamError};
+use crate::sse::{self, EventStream, IdleTimeout, StreamError};
 use crate::{Envelope, Error, HttpClient, RequestSpec};
 
 type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
@@ -77,11 +74,12 @@ impl HttpClient {
     /// must not be held in memory).
     pub async fn send_bytes(&self, spec: RequestSpec) -> Result<ByteStream, Error> {
         let response = self.send_streaming(spec).await?;
-        Ok(ByteStream::new(
-            response.content_length(),
-            Box::pin(response.bytes_stream()),
-            self.config().stream_idle_timeout(),
-        ))
+        let content_length = response.content_length();
+        let chunks: Chunks = Box::pin(response.bytes_stream());
+        Ok(ByteStream {
+            content_length,
+            inner: IdleTimeout::new(chunks, Some(self.config().stream_idle_timeout())),
+        })
     }
 }
 
@@ -124,6 +122,8 @@ impl Stream for SseStream {
     }
 }
 
+/// The client's error for a failed event stream or byte stream (a byte stream, not
+/// decoded, only ever fails with a transport error or its idle timeout).
 fn stream_error(err: StreamError<reqwest::Error>) -> Error {
     match err {
         StreamError::Transport(e) => Error::from_reqwest(e),
@@ -164,29 +164,14 @@ impl<T: DeserializeOwned> Stream for JsonEvents<T> {
 }
 
 /// A response body as chunks, with an idle timeout.
+///
+/// After an error (broken connection, idle timeout) it yields that error once and ends.
 pub struct ByteStream {
     content_length: Option<u64>,
-    inner: Chunks,
-    idle: Duration,
-    timer: Pin<Box<Sleep>>,
-    /// The timer runs only while waiting for the body: armed at the first wait after
-    /// each chunk, so time the caller spends between polls never counts.
-    armed: bool,
-    done: bool,
+    inner: IdleTimeout<Chunks>,
 }
 
 impl ByteStream {
-    fn new(content_length: Option<u64>, inner: Chunks, idle: Duration) -> Self {
-        Self {
-            content_length,
-            inner,
-            idle,
-            timer: Box::pin(tokio::time::sleep(idle)),
-            armed: false,
-            done: false,
-        }
-    }
-
     /// The size the server announced, if it did.
     pub fn content_length(&self) -> Option<u64> {
         self.content_length
@@ -205,42 +190,8 @@ impl Stream for ByteStream {
     type Item = Result<Bytes, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        match self.inner.as_mut().poll_next(cx) {
-            Poll::Ready(Some(Ok(chunk))) => {
-                self.armed = false;
-                Poll::Ready(Some(Ok(chunk)))
-            }
-            Poll::Ready(Some(Err(e))) => {
-                self.done = true;
-                Poll::Ready(Some(Err(Error::from_reqwest(e))))
-            }
-            Poll::Ready(None) => {
-                self.done = true;
-                Poll::Ready(None)
-            }
-            Poll::Pending => {
-                if !self.armed {
-                    let deadline = Instant::now() + self.idle;
-                    self.timer.as_mut().reset(deadline);
-                    self.armed = true;
-                }
-                self.poll_idle_timer(cx)
-            }
-        }
-    }
-}
-
-impl ByteStream {
-    fn poll_idle_timer(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
-        match self.timer.as_mut().poll(cx) {
-            Poll::Ready(()) => {
-                self.done = true;
-                Poll::Ready(Some(Err(Error::timeout(Some(self.idle)))))
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        Pin::new(&mut self.inner)
+            .poll_next(cx)
+            .map(|item| item.map(|result| result.map_err(stream_error)))
     }
 }

@@ -39,6 +39,7 @@
 //! ```
 
 mod decoder;
+mod idle;
 mod stream;
 
 #[cfg(test)]
@@ -47,6 +48,7 @@ mod tests;
 use std::time::Duration;
 
 pub use decoder::Decoder;
+pub(crate) use idle::IdleTimeout;
 pub use stream::EventStream;
 
 /// One dispatched server-sent event.

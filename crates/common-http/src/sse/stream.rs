@@ -1,16 +1,14 @@
 //! The async adapter: a `Stream` of byte chunks in, a `Stream` of events out.
 
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::stream::FusedStream;
 use futures::{Stream, TryStream};
-use tokio::time::{Instant, Sleep};
 
-use super::{Decoder, Event, StreamError};
+use super::{Decoder, Event, IdleTimeout, StreamError};
 
 pin_project_lite::pin_project! {
     /// Server-sent events read from any stream of byte chunks.
@@ -50,20 +48,13 @@ pin_project_lite::pin_project! {
     /// # }
     /// ```
     pub struct EventStream<S: TryStream> {
+        // The byte stream, behind the idle timeout (none unless one is set).
         #[pin]
-        inner: S,
+        inner: IdleTimeout<S>,
         // The chunk being parsed, from `offset` on.
         chunk: Option<S::Ok>,
         offset: usize,
         decoder: Decoder,
-        idle: Option<Duration>,
-        // Boxed so that the stream stays `Unpin` when `S` is; allocated only when an idle
-        // timeout is set, on the first poll that has to wait.
-        timer: Option<Pin<Box<Sleep>>>,
-        // When the stream started waiting for its next chunk.
-        waiting_since: Option<Instant>,
-        // A chunk arrived since `waiting_since` was set.
-        received: bool,
         done: bool,
     }
 }
@@ -74,14 +65,10 @@ impl<S: TryStream> EventStream<S> {
     #[must_use]
     pub fn new(inner: S) -> Self {
         Self {
-            inner,
+            inner: IdleTimeout::new(inner, None),
             chunk: None,
             offset: 0,
             decoder: Decoder::new(),
-            idle: None,
-            timer: None,
-            waiting_since: None,
-            received: false,
             done: false,
         }
     }
@@ -97,7 +84,7 @@ impl<S: TryStream> EventStream<S> {
     /// time enabled; without an idle timeout the stream does not depend on Tokio at all.
     #[must_use]
     pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
-        self.idle = Some(idle);
+        self.inner.set_idle(idle);
         self
     }
 
@@ -129,7 +116,7 @@ impl<S: TryStream> EventStream<S> {
     /// The wrapped byte stream.
     #[must_use]
     pub fn get_ref(&self) -> &S {
-        &self.inner
+        self.inner.get_ref()
     }
 }
 
@@ -160,62 +147,21 @@ where
                     None => continue,
                 }
             }
-            match this.inner.as_mut().try_poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => {
-                    *this.chunk = Some(chunk);
-                    *this.received = true;
-                }
-                Poll::Ready(Some(Err(error))) => break Some(StreamError::Transport(error)),
+            match this.inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => *this.chunk = Some(chunk),
+                // A transport error or the idle timeout.
+                Poll::Ready(Some(Err(error))) => break Some(error),
                 // End of the body. An unfinished trailing event is discarded, as
                 // `Decoder::finish` documents.
                 Poll::Ready(None) => break None,
-                Poll::Pending => {
-                    let Some(idle) = *this.idle else {
-                        return Poll::Pending;
-                    };
-                    let since = match *this.waiting_since {
-                        Some(since) if !*this.received => since,
-                        _ => {
-                            let now = Instant::now();
-                            *this.waiting_since = Some(now);
-                            *this.received = false;
-                            now
-                        }
-                    };
-                    if idle_expired(this.timer, since + idle, cx) {
-                        break Some(StreamError::IdleTimeout(idle));
-                    }
-                    return Poll::Pending;
-                }
+                Poll::Pending => return Poll::Pending,
             }
         };
         *this.done = true;
         *this.chunk = None;
-        *this.timer = None;
+        this.inner.stop();
         this.decoder.release();
         Poll::Ready(error.map(Err))
-    }
-}
-
-/// Polls the idle timer, arming it on first use, and tells whether `deadline` has passed.
-///
-/// The timer is not moved on every chunk: when it fires, it is compared with the current
-/// deadline and re-armed if chunks arrived in the meantime. A busy stream thus touches
-/// the timer about once per idle period instead of once per chunk.
-fn idle_expired(
-    timer: &mut Option<Pin<Box<Sleep>>>,
-    deadline: Instant,
-    cx: &mut Context<'_>,
-) -> bool {
-    let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-    loop {
-        if timer.as_mut().poll(cx).is_pending() {
-            return false;
-        }
-        if timer.deadline() >= deadline {
-            return true;
-        }
-        timer.as_mut().reset(deadline);
     }
 }
 
@@ -234,7 +180,7 @@ impl<S: TryStream> fmt::Debug for EventStream<S> {
         f.debug_struct("EventStream")
             .field("decoder", &self.decoder)
             .field("has_unparsed_chunk", &self.chunk.is_some())
-            .field("idle_timeout", &self.idle)
+            .field("idle_timeout", &self.inner.idle())
             .field("done", &self.done)
             .finish_non_exhaustive()
     }

@@ -6,7 +6,7 @@ use futures::StreamExt as _;
 use futures::stream::{self, FusedStream as _};
 use proptest::prelude::*;
 
-use super::{DecodeError, Decoder, Event, EventStream, StreamError};
+use super::{DecodeError, Decoder, Event, EventStream, IdleTimeout, StreamError};
 
 type Item = Result<Event, DecodeError>;
 
@@ -645,6 +645,34 @@ async fn without_idle_timeout_a_silent_stream_just_waits() {
     let mut events = EventStream::new(inner);
     let waited = tokio::time::timeout(Duration::from_secs(24 * 3600), events.next()).await;
     assert!(waited.is_err());
+}
+
+// The same adapter under the client's byte streams: chunks pass through untouched.
+
+#[tokio::test(start_paused = true)]
+async fn idle_timeout_on_raw_chunks_waits_only_while_waiting_then_ends() {
+    let idle = Duration::from_secs(30);
+    let start = tokio::time::Instant::now();
+    let inner = stream::iter([Ok::<_, std::io::Error>(&b"01234"[..])]).chain(stream::pending());
+    let mut chunks = IdleTimeout::new(inner, Some(idle));
+    assert_eq!(chunks.next().await.unwrap().unwrap(), b"01234");
+    // Time spent by the caller between two polls is not silence.
+    tokio::time::sleep(Duration::from_secs(45)).await;
+    let error = chunks.next().await.unwrap().unwrap_err();
+    assert!(matches!(error, StreamError::IdleTimeout(d) if d == idle));
+    assert_eq!(start.elapsed(), Duration::from_secs(45) + idle);
+    assert!(chunks.next().await.is_none());
+}
+
+#[tokio::test]
+async fn idle_timeout_on_raw_chunks_forwards_a_transport_error_once() {
+    let inner = chunk_stream(vec![Err(std::io::Error::other("reset")), Ok(b"never read")]);
+    let mut chunks = IdleTimeout::new(inner, Some(Duration::from_secs(1)));
+    assert!(matches!(
+        chunks.next().await,
+        Some(Err(StreamError::Transport(_)))
+    ));
+    assert!(chunks.next().await.is_none());
 }
 
 // ---------------------------------------------------------------- properties
