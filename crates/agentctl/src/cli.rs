@@ -1,13 +1,13 @@
-//! The command line: global flags, the command tree, and dispatch.
-
-use std::io::Write;
+//! The command line: global flags, the command tree, and the dispatch of vendor
+//! commands. The demo parses and runs command lines through this module too, so it does
+//! not run the demo itself: `main` dispatches `demo` and `sandbox`.
 
 use clap::{ArgAction, Parser, Subcommand};
 
-use crate::config::Vars;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::output::Format;
-use crate::{demo, itnio, rokid, sandbox, sobot};
+use crate::{itnio, rokid, sandbox, sobot};
 
 /// Use the Rokid, Sobot and Itniotech AI-agent APIs from the command line.
 ///
@@ -50,49 +50,6 @@ pub(crate) enum Command {
     Sandbox(sandbox::SandboxCommand),
     /// Walks through every vendor against an in-process sandbox: offline, a few seconds.
     Demo,
-}
-
-/// What a command needs besides its own arguments.
-pub(crate) struct Ctx<'a> {
-    /// The output format.
-    pub(crate) format: Format,
-    /// Where credentials and hosts are read from when no flag gives them.
-    pub(crate) vars: &'a Vars,
-    /// Standard output (or, in the demo, a counting sink).
-    pub(crate) out: &'a mut dyn Write,
-    /// The lines `sobot chat` reads instead of stdin (the demo's script).
-    pub(crate) script: Option<&'a str>,
-}
-
-impl std::fmt::Debug for Ctx<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ctx")
-            .field("format", &self.format)
-            .field("vars", &self.vars)
-            .field("script", &self.script)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Runs a parsed command line with the process environment and standard output.
-pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
-    let format = Format::resolve(cli.global.format);
-    let vars = Vars::from_env();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match cli.command {
-        Command::Demo => Box::pin(demo::run(&mut out)).await,
-        Command::Sandbox(args) => sandbox::run(&args, format, &mut out).await,
-        vendor => {
-            let mut ctx = Ctx {
-                format,
-                vars: &vars,
-                out: &mut out,
-                script: None,
-            };
-            run_vendor(vendor, &mut ctx).await
-        }
-    }
 }
 
 /// Runs a vendor command (the demo runs them too, against its sandbox).

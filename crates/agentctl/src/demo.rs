@@ -11,8 +11,9 @@ use clap::Parser;
 use vendor_sandbox::cli::env_vars;
 use vendor_sandbox::{Fault, ROKID_UIDS, SOBOT_ROBOT_IDS, Sandbox};
 
-use crate::cli::{Cli, Ctx, run_vendor};
+use crate::cli::{Cli, run_vendor};
 use crate::config::Vars;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::output::Format;
 

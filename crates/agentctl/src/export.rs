@@ -7,7 +7,7 @@ use common_http::paginate::Page;
 use futures::{Stream, TryStreamExt};
 use serde::Serialize;
 
-use crate::cli::Ctx;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::output::{Columns, Emitter, Format};
 use crate::progress::{Progress, Unit};

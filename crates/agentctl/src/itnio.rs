@@ -4,8 +4,8 @@ use clap::Subcommand;
 use itnio_client::TaskStatus;
 use time::PrimitiveDateTime;
 
-use crate::cli::Ctx;
 use crate::config::ItnioConn;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::export::{Paging, listing};
 use crate::output::GROUP_CALL_TASK;

@@ -5,6 +5,7 @@
 
 mod cli;
 mod config;
+mod ctx;
 mod demo;
 mod error;
 mod export;
@@ -22,17 +23,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use cli::{Cli, Command};
+use config::Vars;
+use ctx::Ctx;
+use error::CliError;
+use output::Format;
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = Cli::parse();
     logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => return fail(&error::CliError::from(e)),
+        Err(e) => return fail(&CliError::from(e)),
     };
-    let result = runtime.block_on(cli::run(cli));
+    let result = runtime.block_on(run(cli));
     // A read of stdin may still be pending on a blocking thread (chat ended by Ctrl-C):
     // do not wait for it.
     runtime.shutdown_background();
@@ -43,8 +50,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs a parsed command line with the process environment and standard output.
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let format = Format::resolve(cli.global.format);
+    let vars = Vars::from_env();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::Demo => Box::pin(demo::run(&mut out)).await,
+        Command::Sandbox(args) => sandbox::run(&args, format, &mut out).await,
+        vendor => {
+            let mut ctx = Ctx {
+                format,
+                vars: &vars,
+                out: &mut out,
+                script: None,
+            };
+            cli::run_vendor(vendor, &mut ctx).await
+        }
+    }
+}
+
 /// Reports the error on one stderr line and returns its exit code.
-fn fail(error: &error::CliError) -> ExitCode {
+fn fail(error: &CliError) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "agentctl: {error}");
     error.exit_code()
 }

@@ -10,8 +10,8 @@ use rokid_client::{ChatLogType, RokidClient, WorkDocument};
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
-use crate::cli::Ctx;
 use crate::config::RokidConn;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::export::{Paging, listing};
 use crate::output::{CHAT_LOG, DOCUMENT, Emitter, WORK_RECORD};

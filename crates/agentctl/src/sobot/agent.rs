@@ -15,8 +15,8 @@ use sobot_client::{
     ThirdAlgorithmRespVo,
 };
 
-use crate::cli::Ctx;
 use crate::config::{SobotConn, secret};
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::output::emit_one;
 

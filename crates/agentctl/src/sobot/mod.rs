@@ -14,8 +14,8 @@ use sobot_client::{
 };
 use time::Date;
 
-use crate::cli::Ctx;
 use crate::config::SobotConn;
+use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::export::{Paging, listing};
 use crate::output::{
