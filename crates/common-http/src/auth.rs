@@ -45,6 +45,14 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         let _ = (generation, error);
         false
     }
+
+    /// The error a call ends with once its credentials were rejected for good (after the
+    /// one retry), for a scheme that can say more about why (Itniotech: a timestamp
+    /// rejected twice, even freshly signed, means the local clock is off). Default: the
+    /// error unchanged.
+    fn explain_rejection(&self, error: Error) -> Error {
+        error
+    }
 }
 
 /// No authentication (public endpoints, or endpoints that carry their own signature).

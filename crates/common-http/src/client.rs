@@ -185,7 +185,7 @@ impl HttpClient {
                     } else {
                         "the credentials were rejected"
                     };
-                    return Err(err.into_auth(message));
+                    return Err(self.inner.auth.explain_rejection(err.into_auth(message)));
                 }
                 // A connect error means nothing reached the server: safe for any request.
                 let may_retry = err.is_retryable() && (idempotent || err.is_connect());

@@ -117,6 +117,9 @@ impl fmt::Display for ApiError {
     }
 }
 
+// The constructors below are for this workspace's vendor crates (envelopes, validation,
+// builders); they are hidden from the documentation and are not part of the public API:
+// a caller inspects errors through the predicates and accessors, never builds one.
 impl Error {
     fn new(kind: Kind) -> Self {
         Self { kind, source: None }
@@ -128,6 +131,7 @@ impl Error {
     }
 
     /// A request that breaks a documented constraint; raised before any I/O.
+    #[doc(hidden)]
     pub fn invalid_request(message: impl Into<String>) -> Self {
         Self::new(Kind::InvalidRequest {
             message: message.into(),
@@ -135,6 +139,7 @@ impl Error {
     }
 
     /// A configuration that cannot work.
+    #[doc(hidden)]
     pub fn config(message: impl Into<String>) -> Self {
         Self::new(Kind::Config {
             message: message.into(),
@@ -142,11 +147,13 @@ impl Error {
     }
 
     /// The vendor's envelope reported an error.
+    #[doc(hidden)]
     pub fn api(error: ApiError) -> Self {
         Self::new(Kind::Api(error))
     }
 
     /// Credentials were rejected, with the vendor's report if there was one.
+    #[doc(hidden)]
     pub fn auth(message: impl Into<String>, vendor: Option<ApiError>) -> Self {
         Self::new(Kind::Auth {
             message: message.into(),
@@ -155,6 +162,7 @@ impl Error {
     }
 
     /// A body that could not be decoded; `body` is cut to an excerpt.
+    #[doc(hidden)]
     pub fn decode(path: impl Into<String>, body: &[u8], source: impl Into<BoxError>) -> Self {
         Self::new(Kind::Decode {
             path: path.into(),
@@ -164,6 +172,7 @@ impl Error {
     }
 
     /// A successful envelope with no payload where one was required.
+    #[doc(hidden)]
     pub fn missing_data(body: &[u8]) -> Self {
         Self::new(Kind::Decode {
             path: "data".into(),
@@ -173,6 +182,7 @@ impl Error {
     }
 
     /// An HTTP status without a usable vendor envelope.
+    #[doc(hidden)]
     pub fn status(status: StatusCode, body: &[u8]) -> Self {
         Self::new(Kind::Status {
             status,
@@ -181,11 +191,13 @@ impl Error {
     }
 
     /// A timeout of an attempt (or of the wait for a stream's next chunk).
+    #[doc(hidden)]
     pub fn timeout(after: Option<Duration>) -> Self {
         Self::new(Kind::Timeout { after })
     }
 
     /// A broken event stream (line too long, invalid UTF-8).
+    #[doc(hidden)]
     pub fn stream(message: impl Into<String>) -> Self {
         Self::new(Kind::Stream {
             message: message.into(),
@@ -193,6 +205,7 @@ impl Error {
     }
 
     /// A local I/O failure, e.g. writing a download; `message` says what was being done.
+    #[doc(hidden)]
     pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
         Self::new(Kind::Io {
             message: message.into(),
@@ -201,11 +214,13 @@ impl Error {
     }
 
     /// A transport failure after the connection was made.
+    #[doc(hidden)]
     pub fn transport(source: impl Into<BoxError>) -> Self {
         Self::new(Kind::Transport).with_source(source)
     }
 
     /// Classifies a `reqwest` error (its Display never includes headers).
+    #[doc(hidden)]
     pub fn from_reqwest(err: reqwest::Error) -> Self {
         let kind = if err.is_timeout() {
             Kind::Timeout { after: None }
@@ -373,6 +388,7 @@ impl Error {
 
     /// Rewrites the message of an authentication error (a vendor may know better why the
     /// credentials were rejected, for example a clock that is off).
+    #[doc(hidden)]
     pub fn with_auth_message(mut self, message: impl Into<String>) -> Self {
         if let Kind::Auth { message: m, .. } = &mut self.kind {
             *m = message.into();

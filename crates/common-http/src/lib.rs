@@ -10,7 +10,11 @@
 //!   are renewed and the call retried exactly once.
 //! - [`Error`]: one opaque error with predicates (`is_timeout`, `is_auth`, …) and
 //!   accessors (`vendor_code`, `json_path`, `raw_body`) instead of variants to match.
+//! - [`Operation`] / [`PagedOperation`]: the one shape of every endpoint (`with_options`,
+//!   `send`, and for listings `look_ahead`, `by_page`, `by_item`), written once.
 //! - [`paginate`]: `by_page()` / `by_item()` streams with bounded look-ahead.
+//! - [`transport_setters!`], [`EnvVars`], [`Clock`]: what every vendor client builder
+//!   shares, so all three have the same shape.
 //! - [`sse`]: a spec-correct, chunking-proof server-sent-events decoder.
 //! - [`lenient`], [`datetime`], [`validate`]: the helpers generated code uses for loose
 //!   vendor JSON, vendor time formats and documented constraints.
@@ -22,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod builder;
 mod client;
 mod config;
 mod envelope;
@@ -33,15 +38,18 @@ mod stream;
 
 pub mod datetime;
 pub mod lenient;
+pub mod operation;
 pub mod paginate;
 pub mod sse;
 pub mod validate;
 
 pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth};
+pub use builder::{Clock, EnvVars, SystemClock, clock_from_unix_seconds};
 pub use client::HttpClient;
 pub use config::{ClientConfig, ClientConfigBuilder, DEFAULT_USER_AGENT};
 pub use envelope::{Bare, Envelope, decode_json, success_payload};
 pub use error::{ApiError, Error, MAX_EXCERPT};
+pub use operation::{Call, Operation, PagedOperation};
 pub use request::{RequestOptions, RequestSpec};
 pub use retry::{RetryPolicy, SleepFuture, Sleeper, TokioSleeper, parse_retry_after};
 pub use secret::{Secret, constant_time_eq};
