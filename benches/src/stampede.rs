@@ -76,7 +76,7 @@ fn client_with_token(env: &Env, sandbox: &Sandbox) -> Outcome<SobotClient> {
 fn batch(env: &Env, client: &SobotClient) -> Outcome<Duration> {
     let start = Instant::now();
     let results = env.client.block_on(futures::future::join_all(
-        (0..CALLS).map(|_| client.get_timezone_info().send()),
+        (0..CALLS).map(|_| client.list_timezones().send()),
     ));
     let elapsed = start.elapsed();
     if let Some(Err(e)) = results.into_iter().find(Result::is_err) {

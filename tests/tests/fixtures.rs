@@ -198,24 +198,24 @@ fixtures! {
     rokid_list_chat_logs_response: "rokid/list_chat_logs.response.json" => rokid::RokidResponse<rokid::ChatLogPage>;
     rokid_list_work_records_request: "rokid/list_work_records.request.json" => rokid::ListWorkRecordsRequest;
     rokid_list_work_records_response: "rokid/list_work_records.response.json" => rokid::RokidResponse<rokid::WorkRecordPage>;
-    sobot_answer_request: "sobot/answer.request.json" => sobot::OpenRobotAnswerReqVo;
-    sobot_answer_response: "sobot/answer.response.json" => sobot::SobotResponse<Vec<sobot::RobotAnswerRespVo>>;
-    sobot_answer_no_stream_request: "sobot/answer_no_stream.request.json" => sobot::OpenRobotAnswerReqVo;
-    sobot_answer_no_stream_response: "sobot/answer_no_stream.response.json" => sobot::SobotResponse<Vec<sobot::RobotAnswerRespVo>>;
-    sobot_answer_suggest_request: "sobot/answer_suggest.request.json" => sobot::RobotAnswerReqVo;
-    sobot_answer_suggest_response: "sobot/answer_suggest.response.json" => sobot::SobotResponse<sobot::RobotAnswerSuggestRespVo>;
+    sobot_answer_request: "sobot/answer.request.json" => sobot::AskRequest;
+    sobot_answer_response: "sobot/answer.response.json" => sobot::SobotResponse<Vec<sobot::Answer>>;
+    sobot_answer_no_stream_request: "sobot/answer_no_stream.request.json" => sobot::AskRequest;
+    sobot_answer_no_stream_response: "sobot/answer_no_stream.response.json" => sobot::SobotResponse<Vec<sobot::Answer>>;
+    sobot_answer_suggest_request: "sobot/answer_suggest.request.json" => sobot::QuestionRequest;
+    sobot_answer_suggest_response: "sobot/answer_suggest.response.json" => sobot::SobotResponse<sobot::Suggestion>;
     sobot_answer_variable_info_model: "sobot/answer_variable_info.model.json" => sobot::AnswerVariableInfo;
-    sobot_answer_with_call_back_request: "sobot/answer_with_call_back.request.json" => sobot::RobotAnswerReqVo;
+    sobot_answer_with_call_back_request: "sobot/answer_with_call_back.request.json" => sobot::QuestionRequest;
     sobot_answer_with_call_back_response: "sobot/answer_with_call_back.response.json" => sobot::SobotResponse<serde_json::Value>;
-    sobot_ask_init_response: "sobot/ask_init.response.json" => sobot::SobotResponse<sobot::InitRespVo>;
+    sobot_ask_init_response: "sobot/ask_init.response.json" => sobot::SobotResponse<sobot::Session>;
     sobot_end_session_response: "sobot/end_session.response.json" => sobot::SobotResponse<serde_json::Value>;
     sobot_get_label_info_list_response: "sobot/get_label_info_list.response.json" => sobot::SobotResponse<Vec<sobot::DislikeLabel>>;
     sobot_get_labels_response: "sobot/get_labels.response.json" => sobot::SobotResponse<Vec<sobot::SessionLabel>>;
     sobot_get_push_info_response: "sobot/get_push_info.response.json" => sobot::SobotResponse<sobot::PushInfo>;
     sobot_get_timezone_info_response: "sobot/get_timezone_info.response.json" => sobot::SobotResponse<Vec<sobot::TimezoneInfo>>;
-    sobot_get_token_request: "sobot/get_token.request.json" => sobot::GetTokenRequest;
+    sobot_get_token_request: "sobot/get_token.request.json" => sobot::FetchTokenRequest;
     sobot_get_token_response: "sobot/get_token.response.json" => sobot::SobotResponse<sobot::TokenItem>;
-    sobot_init_resp_vo_model: "sobot/init_resp_vo.model.json" => sobot::InitRespVo;
+    sobot_init_resp_vo_model: "sobot/init_resp_vo.model.json" => sobot::Session;
     sobot_open_interface_info_model: "sobot/open_interface_info.model.json" => sobot::OpenInterfaceInfo;
     sobot_open_process_info_model: "sobot/open_process_info.model.json" => sobot::OpenProcessInfo;
     sobot_push_data_model: "sobot/push_data.model.json" => sobot::PushData;
@@ -224,14 +224,14 @@ fixtures! {
     sobot_query_ai_robot_list_response: "sobot/query_ai_robot_list.response.json" => sobot::SobotResponse<Vec<sobot::AiRobot>>;
     sobot_record_list_request: "sobot/record_list.request.json" => sobot::RecordListParams;
     sobot_record_list_response: "sobot/record_list.response.json" => sobot::SobotResponse<Vec<sobot::ReceptionRecord>>;
-    sobot_robot_answer_req_vo_model: "sobot/robot_answer_req_vo.model.json" => sobot::RobotAnswerReqVo;
-    sobot_robot_answer_resp_vo_model: "sobot/robot_answer_resp_vo.model.json" => sobot::RobotAnswerRespVo;
-    sobot_robot_answer_suggest_resp_vo_model: "sobot/robot_answer_suggest_resp_vo.model.json" => sobot::RobotAnswerSuggestRespVo;
+    sobot_robot_answer_req_vo_model: "sobot/robot_answer_req_vo.model.json" => sobot::QuestionRequest;
+    sobot_robot_answer_resp_vo_model: "sobot/robot_answer_resp_vo.model.json" => sobot::Answer;
+    sobot_robot_answer_suggest_resp_vo_model: "sobot/robot_answer_suggest_resp_vo.model.json" => sobot::Suggestion;
     sobot_simple_list_response: "sobot/simple_list.response.json" => sobot::SobotResponse<Vec<sobot::Audience>>;
     sobot_source_list_request: "sobot/source_list.request.json" => sobot::SourceListParams;
     sobot_source_list_response: "sobot/source_list.response.json" => sobot::SobotResponse<Vec<sobot::AiRobot>>;
-    sobot_third_algorithm_req_vo_model: "sobot/third_algorithm_req_vo.model.json" => sobot::ThirdAlgorithmReqVo;
-    sobot_third_algorithm_resp_vo_model: "sobot/third_algorithm_resp_vo.model.json" => sobot::ThirdAlgorithmRespVo;
+    sobot_third_algorithm_req_vo_model: "sobot/third_algorithm_req_vo.model.json" => sobot::AgentRequest;
+    sobot_third_algorithm_resp_vo_model: "sobot/third_algorithm_resp_vo.model.json" => sobot::AgentAnswer;
 }
 
 /// The documented query strings, rebuilt from the typed request, byte for byte.
@@ -247,13 +247,13 @@ fn query_examples_encode_exactly_like_the_docs() {
         let expected = read_fixture(query_file).trim_end().to_owned();
         let encoded = match entry["schema"].as_str().unwrap() {
             "ListWorkRecordsRequest" => decode::<rokid::ListWorkRecordsRequest>(file, &text)
-                .to_spec()
+                .describe()
                 .map(|s| s.encoded_query()),
             "ListChatLogsRequest" => decode::<rokid::ListChatLogsRequest>(file, &text)
-                .to_spec()
+                .describe()
                 .map(|s| s.encoded_query()),
-            "GetTokenRequest" => decode::<sobot::GetTokenRequest>(file, &text)
-                .to_spec()
+            "FetchTokenRequest" => decode::<sobot::FetchTokenRequest>(file, &text)
+                .describe()
                 .map(|s| s.encoded_query()),
             other => panic!("{file}: no query check for {other}"),
         };
@@ -309,14 +309,14 @@ fn unknown_fields_and_enum_values_still_deserialise() {
         .find(|k| value.get(*k).is_some())
         .expect("the example has a message type");
     value[key] = Value::from("HOLOGRAM");
-    let answer: sobot::RobotAnswerRespVo = decode(f, &value.to_string());
+    let answer: sobot::Answer = decode(f, &value.to_string());
     let written = serde_json::to_value(&answer).unwrap();
     assert!(written.to_string().contains("\"HOLOGRAM\""), "{written}");
 
     for entry in manifest() {
         let file = entry["file"].as_str().unwrap();
-        if file.starts_with("sobot/") && entry["schema"] == "ThirdAlgorithmReqVo" {
-            let _: sobot::ThirdAlgorithmReqVo = decode(file, &with_extras(file));
+        if file.starts_with("sobot/") && entry["schema"] == "AgentRequest" {
+            let _: sobot::AgentRequest = decode(file, &with_extras(file));
         }
     }
 }

@@ -10,9 +10,7 @@ use std::time::Duration;
 use common_http::Error;
 use futures::StreamExt;
 use rokid_client::{RetryPolicy, RokidClient};
-use sobot_client::{
-    BizType, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, RecordListParams, SourceEnum,
-};
+use sobot_client::{AskRequest, BizType, InputTypeEnum, MsgType, RecordListParams, SourceEnum};
 use time::macros::{date, datetime};
 use vendor_sandbox::{Fault, ROKID_UIDS, Sandbox};
 
@@ -105,25 +103,26 @@ async fn call(i: usize, clients: &Clients, sandbox: &Sandbox) -> Result<bool, Er
         }
         Kind::Ask | Kind::AskStream => {
             let q = question(i);
-            let request = OpenRobotAnswerReqVo::new(
-                q.clone(),
-                q.clone(),
-                InputTypeEnum::Input,
-                format!("visitor-{i}"),
-                BizType::AiAgent,
-                "1000045",
-                "1",
-                MsgType::Text,
-                SourceEnum::Pc,
-            );
+            let request = AskRequest::builder()
+                .question(q.clone())
+                .show_question(q.clone())
+                .input_type_enum(InputTypeEnum::Input)
+                .biz_id(format!("visitor-{i}"))
+                .biz_type(BizType::AiAgent)
+                .biz_type_id("1000045")
+                .robotid("1")
+                .msg_type(MsgType::Text)
+                .source_enum(SourceEnum::Pc)
+                .build()
+                .expect("every required field is set");
             let text = if Kind::of(i) == Kind::Ask {
-                let answers = clients.sobot.answer_no_stream(request).send().await?;
+                let answers = clients.sobot.ask(request).send().await?;
                 answers
                     .into_iter()
                     .filter_map(|a| a.answer)
                     .collect::<String>()
             } else {
-                let mut events = clients.sobot.answer(request).send().await?;
+                let mut events = clients.sobot.ask_stream(request).send().await?;
                 let mut text = String::new();
                 while let Some(event) = events.next().await {
                     text.push_str(event?.text().unwrap_or_default());
@@ -139,7 +138,7 @@ async fn call(i: usize, clients: &Clients, sandbox: &Sandbox) -> Result<bool, Er
                 i32::try_from(page).unwrap_or(1),
                 PAGE as i32,
             );
-            let got = clients.sobot.record_list(params).send().await?;
+            let got = clients.sobot.list_reception_records(params).send().await?;
             got.items.as_slice() == &data.sobot_records[slice(data.sobot_records.len())]
         }
         Kind::ItnioPage => {

@@ -21,8 +21,8 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use sobot_client::server::{AgentError, AgentReply, ServerConfig, ThirdPartyAgent, router};
 use sobot_client::{
-    BizType, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, RobotAnswerReqVo, SobotClient,
-    SourceEnum, ThirdAlgorithmReqVo,
+    AgentRequest, AskRequest, BizType, InputTypeEnum, MsgType, QuestionRequest, SobotClient,
+    SourceEnum,
 };
 use vendor_sandbox::{Fault, Sandbox};
 
@@ -38,7 +38,7 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 enum Call {
     Ask,
     AskStream,
-    AnswerWithCallBack,
+    AskWithCallback,
     AskInit,
     EndSession,
 }
@@ -47,7 +47,7 @@ impl Call {
     const ALL: [Call; 5] = [
         Call::Ask,
         Call::AskStream,
-        Call::AnswerWithCallBack,
+        Call::AskWithCallback,
         Call::AskInit,
         Call::EndSession,
     ];
@@ -56,7 +56,7 @@ impl Call {
         match self {
             Call::Ask => "/ai-agent-open/ask/answer_no_stream",
             Call::AskStream => "/ai-agent-open/ask/answer",
-            Call::AnswerWithCallBack => "/ai-agent-open/ask/answer_with_call_back",
+            Call::AskWithCallback => "/ai-agent-open/ask/answer_with_call_back",
             Call::AskInit => "/ai-agent-open/ask/ask_init",
             Call::EndSession => "/ai-agent-open/ask/end_session",
         }
@@ -65,28 +65,28 @@ impl Call {
     /// Sends the call (and reads a streamed answer to its end).
     async fn send(self, client: &SobotClient) -> Result<(), Error> {
         match self {
-            Call::Ask => client.answer_no_stream(question()).send().await.map(drop),
+            Call::Ask => client.ask(question()).send().await.map(drop),
             Call::AskStream => {
-                let mut events = client.answer(question()).send().await?;
+                let mut events = client.ask_stream(question()).send().await?;
                 while let Some(event) = events.next().await {
                     event?;
                 }
                 Ok(())
             }
-            Call::AnswerWithCallBack => {
-                let request = RobotAnswerReqVo::new(
-                    "hello",
-                    "hello",
-                    InputTypeEnum::Input,
-                    "visitor-1",
-                    BizType::AiAgent,
-                    "1000045",
-                    "1",
-                    SourceEnum::Pc,
-                )
-                // Nothing listens there: the sandbox's own callback post fails quietly.
-                .call_back_url("http://127.0.0.1:9/answer");
-                client.answer_with_call_back(request).send().await.map(drop)
+            Call::AskWithCallback => {
+                let request = QuestionRequest::builder()
+                    .question("hello")
+                    .show_question("hello")
+                    .input_type_enum(InputTypeEnum::Input)
+                    .biz_id("visitor-1")
+                    .biz_type(BizType::AiAgent)
+                    .biz_type_id("1000045")
+                    .robotid("1")
+                    .source_enum(SourceEnum::Pc)
+                    .build()?
+                    // Nothing listens there: the sandbox's own callback post fails quietly.
+                    .call_back_url("http://127.0.0.1:9/answer");
+                client.ask_with_callback(request).send().await.map(drop)
             }
             Call::AskInit => client.ask_init("1", "visitor-1").send().await.map(drop),
             Call::EndSession => client.end_session("cid-1").send().await.map(drop),
@@ -94,18 +94,19 @@ impl Call {
     }
 }
 
-fn question() -> OpenRobotAnswerReqVo {
-    OpenRobotAnswerReqVo::new(
-        "hello",
-        "hello",
-        InputTypeEnum::Input,
-        "visitor-1",
-        BizType::AiAgent,
-        "1000045",
-        "1",
-        MsgType::Text,
-        SourceEnum::Pc,
-    )
+fn question() -> AskRequest {
+    AskRequest::builder()
+        .question("hello")
+        .show_question("hello")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id("visitor-1")
+        .biz_type(BizType::AiAgent)
+        .biz_type_id("1000045")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .expect("every required field is set")
 }
 
 /// Every fault that happens once the request may have reached the server.
@@ -196,7 +197,7 @@ async fn a_call_that_could_not_connect_is_retried() {
         .await
         .unwrap_or_else(|e| panic!("sandbox: {e}"));
     let nowhere = closed_port().await;
-    for call in [Call::Ask, Call::AskStream, Call::AnswerWithCallBack] {
+    for call in [Call::Ask, Call::AskStream, Call::AskWithCallback] {
         let setup = Setup::new();
         let client = setup.sobot_at(&sandbox, &nowhere);
         let err = bounded(call.send(&client)).await.err();
@@ -214,9 +215,9 @@ async fn a_call_that_could_not_connect_is_retried() {
 /// Answers every question with one text.
 struct Echo;
 
-#[sobot_client::common_http::reexports::async_trait]
+#[sobot_client::server::async_trait]
 impl ThirdPartyAgent for Echo {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         Ok(AgentReply::text(format!("echo: {}", request.question)))
     }
 }

@@ -284,9 +284,16 @@ async fn sobot_conversation_stream_workflow_and_end() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sandbox.count("/ai-agent-open/ask/end_session"), 1);
     // After end_session, a streamed answer is only ERROR_END.
-    let collected = bounded(async { client.answer(request).send().await?.collect_answer().await })
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let collected = bounded(async {
+        client
+            .ask_stream(request)
+            .send()
+            .await?
+            .collect_answer()
+            .await
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(collected.terminated.is_some(), "{collected:?}");
     assert_eq!(sandbox.count_token_requests(), 1);
 }
@@ -342,9 +349,14 @@ async fn sobot_record_list_export_matches() {
     let sandbox = start(400).await;
     let client = sobot(&sandbox);
     let params = RecordListParams::new(date!(2026 - 01 - 02), date!(2026 - 01 - 06), 1, 9);
-    let got: Vec<_> = bounded(client.record_list(params).by_item().try_collect::<Vec<_>>())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<_> = bounded(
+        client
+            .list_reception_records(params)
+            .by_item()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let from = datetime!(2026-01-02 00:00:00).assume_utc().unix_timestamp() * 1000;
     let to = datetime!(2026-01-07 00:00:00).assume_utc().unix_timestamp() * 1000;
     let expected: Vec<_> = sandbox
@@ -358,7 +370,7 @@ async fn sobot_record_list_export_matches() {
     assert_eq!(got, expected);
 }
 
-fn itnio(sandbox: &Sandbox, clock: Option<itnio_client::Clock>) -> ItnioClient {
+fn itnio(sandbox: &Sandbox, clock: Option<Arc<dyn itnio_client::Clock>>) -> ItnioClient {
     let c = sandbox.credentials();
     let mut builder = ItnioClient::builder()
         .base_url(sandbox.urls().itnio.clone())
@@ -433,7 +445,7 @@ async fn itnio_skewed_clock_is_recovered_by_one_resign() {
     // re-signed attempt reads a clock that has caught up.
     let calls = Arc::new(AtomicU64::new(0));
     let seen = calls.clone();
-    let clock: itnio_client::Clock = Arc::new(move || {
+    let clock: Arc<dyn itnio_client::Clock> = itnio_client::clock_from_unix_seconds(move || {
         let n = seen.fetch_add(1, Ordering::SeqCst);
         if n == 0 {
             now_secs()
@@ -504,7 +516,7 @@ async fn itnio_rejects_bad_signatures_and_sizes() {
 
 #[tokio::test]
 async fn sobot_answer_with_call_back_posts_only_to_localhost() {
-    use sobot_client::{BizType, InputTypeEnum, RobotAnswerReqVo, SourceEnum};
+    use sobot_client::{BizType, InputTypeEnum, QuestionRequest, SourceEnum};
     let sandbox = start(5).await;
     let client = sobot(&sandbox);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<serde_json::Value>(1);
@@ -524,21 +536,22 @@ async fn sobot_answer_with_call_back_posts_only_to_localhost() {
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let request = |url: &str| {
-        RobotAnswerReqVo::new(
-            "ping",
-            "ping",
-            InputTypeEnum::Input,
-            "biz",
-            BizType::AiAgent,
-            "1000045",
-            "1",
-            SourceEnum::Pc,
-        )
-        .call_back_url(url.to_owned())
+        QuestionRequest::builder()
+            .question("ping")
+            .show_question("ping")
+            .input_type_enum(InputTypeEnum::Input)
+            .biz_id("biz")
+            .biz_type(BizType::AiAgent)
+            .biz_type_id("1000045")
+            .robotid("1")
+            .source_enum(SourceEnum::Pc)
+            .build()
+            .expect("every required field is set")
+            .call_back_url(url.to_owned())
     };
     let ack = bounded(
         client
-            .answer_with_call_back(request(&format!("http://{addr}/hook")))
+            .ask_with_callback(request(&format!("http://{addr}/hook")))
             .send(),
     )
     .await
@@ -554,13 +567,13 @@ async fn sobot_answer_with_call_back_posts_only_to_localhost() {
         Some("You said: ping"),
         "{posted}"
     );
-    let push = bounded(client.get_push_info(msgid).send())
+    let push = bounded(client.fetch_push_info(msgid).send())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(sobot_client::is_final(&push));
     let refused = bounded(
         client
-            .answer_with_call_back(request("http://example.com/hook"))
+            .ask_with_callback(request("http://example.com/hook"))
             .send(),
     )
     .await;

@@ -33,8 +33,7 @@ use sobot_client::server::{
     AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent,
 };
 use sobot_client::{
-    GetToken, GetTokenRequest, PollOptions, RecordListParams, SobotClient, SourceListParams,
-    ThirdAlgorithmReqVo,
+    AgentRequest, FetchTokenRequest, PollOptions, RecordListParams, SobotClient, SourceListParams,
 };
 use time::macros::{date, datetime};
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -253,8 +252,11 @@ fn now_secs() -> u64 {
 
 /// An Itniotech clock that records every timestamp it hands out (so the test can compute
 /// the signatures) and runs `offset` seconds ahead of the system clock.
-fn recording_clock(seen: Arc<Mutex<Vec<u64>>>, offset: Arc<AtomicI64>) -> itnio_client::Clock {
-    Arc::new(move || {
+fn recording_clock(
+    seen: Arc<Mutex<Vec<u64>>>,
+    offset: Arc<AtomicI64>,
+) -> Arc<dyn itnio_client::Clock> {
+    itnio_client::clock_from_unix_seconds(move || {
         let ts = now_secs().saturating_add_signed(offset.load(Ordering::SeqCst));
         seen.lock().unwrap().push(ts);
         ts
@@ -284,9 +286,9 @@ fn fixture(name: &str) -> Value {
 /// Logs what it got (as a careless agent would) and echoes the question, streamed or not.
 struct EchoAgent;
 
-#[sobot_client::common_http::reexports::async_trait]
+#[sobot_client::server::async_trait]
 impl ThirdPartyAgent for EchoAgent {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         tracing::debug!(?request, "agent received a question");
         let parts = vec![
             AnswerPart::from("echo: "),
@@ -411,8 +413,6 @@ async fn rokid_flows(
     exhibits.debug("RokidClientBuilder", &builder);
     let client = builder.build().unwrap();
     exhibits.debug("RokidClient", &client);
-    exhibits.debug("rokid HttpClient", client.http());
-    exhibits.debug("rokid ClientConfig", client.http().config());
 
     let pages: Vec<_> = client
         .list_work_records(ROKID_UIDS[0])
@@ -508,13 +508,12 @@ async fn sobot_flows(
     // Token fetch, then a conversation: init, streamed and plain asks, a workflow click.
     client.ensure_token().await.unwrap();
     exhibits.debug("SobotClient", &client);
-    exhibits.debug("sobot HttpClient", client.http());
     let mut conversation = client.conversation("1", "biz-hygiene");
     conversation.init().await.unwrap();
     exhibits.debug("Conversation", &conversation);
     let request = conversation.request("hello there").await.unwrap();
-    let answer = client.answer(request);
-    exhibits.debug("AnswerRequest", &answer);
+    let answer = client.ask_stream(request);
+    exhibits.debug("AskStream", &answer);
     let stream = answer.send().await.unwrap();
     exhibits.debug("AnswerStream", &stream);
     let text = stream.collect_text().await.unwrap();
@@ -538,18 +537,19 @@ async fn sobot_flows(
     // A callback answer, then push polling for it.
     let hook =
         serve(axum::Router::new().route("/hook", axum::routing::post(|| async { "ok" }))).await;
-    let callback = sobot_client::RobotAnswerReqVo::new(
-        "ping",
-        "ping",
-        sobot_client::InputTypeEnum::Input,
-        "biz",
-        sobot_client::BizType::AiAgent,
-        "1000045",
-        "1",
-        sobot_client::SourceEnum::Pc,
-    )
-    .call_back_url(format!("{hook}/hook"));
-    let ack = client.answer_with_call_back(callback).send().await.unwrap();
+    let callback = sobot_client::QuestionRequest::builder()
+        .question("ping")
+        .show_question("ping")
+        .input_type_enum(sobot_client::InputTypeEnum::Input)
+        .biz_id("biz")
+        .biz_type(sobot_client::BizType::AiAgent)
+        .biz_type_id("1000045")
+        .robotid("1")
+        .source_enum(sobot_client::SourceEnum::Pc)
+        .build()
+        .unwrap()
+        .call_back_url(format!("{hook}/hook"));
+    let ack = client.ask_with_callback(callback).send().await.unwrap();
     let msgid = ack["msgid"].as_str().unwrap_or_default().to_owned();
     let mut delayed = again[0].clone();
     delayed.msgid = msgid;
@@ -568,20 +568,20 @@ async fn sobot_flows(
 
     // Statistics.
     let params = RecordListParams::new(date!(2026 - 01 - 01), date!(2026 - 01 - 31), 1, 9);
-    let records = client.record_list(params);
-    exhibits.debug("RecordList", &records);
+    let records = client.list_reception_records(params);
+    exhibits.debug("ListReceptionRecords", &records);
     let records: Vec<_> = records.by_item().try_collect().await.unwrap();
     assert!(!records.is_empty());
-    client.query_ai_robot_list().send().await.unwrap();
+    client.list_robots().send().await.unwrap();
     client
-        .source_list(SourceListParams::new(
+        .list_channels(SourceListParams::new(
             date!(2026 - 01 - 01),
             date!(2026 - 01 - 31),
         ))
         .send()
         .await
         .unwrap();
-    client.get_timezone_info().send().await.unwrap();
+    client.list_timezones().send().await.unwrap();
 
     // A generated get_token request, as a user would build it.
     let create_time = now_secs().to_string();
@@ -591,13 +591,13 @@ async fn sobot_flows(
         &credentials.sobot_app_key,
     );
     secrets.add("sobot get_token sign (computed)", sign.clone());
-    let request = GetTokenRequest::new(credentials.sobot_appid.clone(), create_time, sign);
-    exhibits.debug("GetTokenRequest", &request);
-    let get_token = GetToken::new(client.http().clone(), request);
-    exhibits.debug("GetToken", &get_token);
-    exhibits.debug("GetToken RequestSpec", &get_token.to_spec().unwrap());
-    let item = get_token.send().await.unwrap();
-    secrets.add("sobot token (generated get_token)", item.token.clone());
+    let request =
+        FetchTokenRequest::new(credentials.sobot_appid.clone(), create_time.clone(), sign);
+    exhibits.debug("FetchTokenRequest", &request);
+    let token = format!("tok-hygiene-{create_time}");
+    secrets.add("sobot token (a token answer)", token.clone());
+    let item: sobot_client::TokenItem =
+        serde_json::from_value(serde_json::json!({"token": token, "expires_in": 86400})).unwrap();
     exhibits.debug("TokenItem", &item);
 
     // Failures: a token the server keeps refusing, a wrong app key, a reset token route.
@@ -677,10 +677,10 @@ async fn itnio_flows(
     // The server clock runs ahead: the first signature expires (-16), the re-signed
     // attempt (our clock caught up in between) passes.
     sandbox.set_itnio_clock_skew_secs(1000);
-    let skew_clock: itnio_client::Clock = {
+    let skew_clock: Arc<dyn itnio_client::Clock> = {
         let seen = seen.clone();
         let calls = AtomicU64::new(0);
-        Arc::new(move || {
+        itnio_client::clock_from_unix_seconds(move || {
             let ahead = if calls.fetch_add(1, Ordering::SeqCst) == 0 {
                 0
             } else {
@@ -800,9 +800,9 @@ async fn inbound_flows(
         }
         body
     };
-    let typed: ThirdAlgorithmReqVo =
+    let typed: AgentRequest =
         serde_json::from_value(question(false, false, None, &shared)).unwrap();
-    exhibits.debug("ThirdAlgorithmReqVo", &typed);
+    exhibits.debug("AgentRequest", &typed);
 
     // Copilot (callback_list) and batch test (question_call_back), each called back once.
     for body in [
@@ -867,7 +867,4 @@ async fn inbound_flows(
         "{echoed}"
     );
     exhibits.0.push(("EnterprisePayload Debug".into(), echoed));
-    let generated: sobot_client::EnterpriseInterfacePayload =
-        serde_json::from_value(payload).unwrap();
-    exhibits.debug("EnterpriseInterfacePayload", &generated);
 }

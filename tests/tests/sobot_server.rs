@@ -15,7 +15,7 @@ use sobot_client::server::axum::{self, Json, Router, routing::post};
 use sobot_client::server::{
     AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent, router,
 };
-use sobot_client::{SobotClient, ThirdAlgorithmReqVo, ThirdAlgorithmRespVo};
+use sobot_client::{AgentAnswer, AgentRequest, SobotClient};
 
 const TOKEN: &str = "4ac37cb2e9c740dba4b75a34d5358802";
 
@@ -26,12 +26,12 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The document's ThirdAlgorithmRespVo example.
+/// The document's AgentAnswer example.
 fn doc_answer() -> Value {
     serde_json::from_str(&fixture("third_algorithm_resp_vo.model.json")).unwrap()
 }
 
-/// The document's ThirdAlgorithmReqVo example, adjusted.
+/// The document's AgentRequest example, adjusted.
 fn question(text: &str, stream: bool, copilot: bool, runtimeid: Option<&str>) -> Value {
     let mut request: Value =
         serde_json::from_str(&fixture("third_algorithm_req_vo.model.json")).unwrap();
@@ -62,13 +62,13 @@ fn info(text: &str) -> AnswerPart {
     let mut value = doc_answer();
     value["robot_answer_message_type"] = json!("THIRD_ANSWER_INFO");
     value["llm_answer"] = json!(text);
-    let answer: ThirdAlgorithmRespVo = serde_json::from_value(value).unwrap();
+    let answer: AgentAnswer = serde_json::from_value(value).unwrap();
     answer.into()
 }
 
-#[sobot_client::common_http::reexports::async_trait]
+#[sobot_client::server::async_trait]
 impl ThirdPartyAgent for Scripted {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         match request.question.as_str() {
             "panic" => panic!("the agent panicked on purpose"),
             "slow" => {
@@ -84,7 +84,7 @@ impl ThirdPartyAgent for Scripted {
                 Ok(AgentReply::stream(parts))
             }
             "doc" => {
-                let answer: ThirdAlgorithmRespVo = serde_json::from_value(doc_answer()).unwrap();
+                let answer: AgentAnswer = serde_json::from_value(doc_answer()).unwrap();
                 Ok(AgentReply::Answers(vec![answer.into()]))
             }
             _ => {
@@ -149,7 +149,7 @@ async fn wait_for_calls(mock: &Mock<'_>, expected: usize) {
     assert_eq!(mock.calls_async().await, expected);
 }
 
-fn texts_and_ends(answers: &[ThirdAlgorithmRespVo]) -> Vec<(String, String, bool)> {
+fn texts_and_ends(answers: &[AgentAnswer]) -> Vec<(String, String, bool)> {
     answers
         .iter()
         .map(|a| {
@@ -175,7 +175,7 @@ fn expected_sequence(question: &str) -> Vec<(String, String, bool)> {
     .collect()
 }
 
-async fn read_sse(response: reqwest::Response) -> Vec<ThirdAlgorithmRespVo> {
+async fn read_sse(response: reqwest::Response) -> Vec<AgentAnswer> {
     let mut decoder = Decoder::new();
     let mut answers = Vec::new();
     let mut body = response.bytes_stream();
@@ -197,7 +197,7 @@ async fn non_streaming_answer_is_an_enveloped_list_with_roundid_and_one_message_
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["ret_code"], "000000");
-    let answers: Vec<ThirdAlgorithmRespVo> = serde_json::from_value(body["data"].clone()).unwrap();
+    let answers: Vec<AgentAnswer> = serde_json::from_value(body["data"].clone()).unwrap();
     assert_eq!(texts_and_ends(&answers), expected_sequence("hi"));
     assert!(answers.iter().all(|a| a.roundid == "round-7"));
     // Text parts get the question's companyid; complete answers keep theirs.
@@ -211,7 +211,7 @@ async fn bare_list_when_the_envelope_is_off() {
     let url = serve(router(Scripted, ServerConfig::new().envelope(false))).await;
     let response = post_json(&url, &question("hi", false, false, None)).await;
     assert_eq!(response.status(), 200);
-    let answers: Vec<ThirdAlgorithmRespVo> = response.json().await.unwrap();
+    let answers: Vec<AgentAnswer> = response.json().await.unwrap();
     assert_eq!(texts_and_ends(&answers), expected_sequence("hi"));
 }
 
@@ -226,7 +226,7 @@ async fn the_documented_answer_shape_goes_out_unchanged_but_roundid_and_message_
     expected["message_end"] = json!(true);
     assert_eq!(sent, json!([expected]));
     // And it reads back as the document's type.
-    let _: Vec<ThirdAlgorithmRespVo> = serde_json::from_value(sent).unwrap();
+    let _: Vec<AgentAnswer> = serde_json::from_value(sent).unwrap();
 }
 
 #[tokio::test]

@@ -133,7 +133,7 @@ impl SobotConn {
         let key = vars.required(self.app_key.as_ref(), "SOBOT_APP_KEY", "--app-key")?;
         let mut builder = SobotClient::builder()
             .appid(appid)
-            .app_key_secret(key)
+            .app_key(key)
             .user_agent(USER_AGENT);
         if let Some(region) = vars.optional(self.region.as_ref(), "SOBOT_REGION") {
             let region: Region = region.parse().map_err(config_error("sobot"))?;

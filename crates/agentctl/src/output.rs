@@ -37,191 +37,69 @@ impl Format {
 }
 
 /// The columns of one record type: every field (CSV) and a readable subset (table).
+///
+/// The field list is the model's own (`WIRE_FIELDS`, emitted by codegen from the spec), so
+/// a field added to the spec is a CSV column without touching this file; only the choice
+/// of table columns lives here.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Columns {
-    /// Every wire field, in the model's order (the CSV header).
-    pub(crate) all: &'static [&'static str],
+    /// Every wire field of the model, in the documented order (the CSV header).
+    pub(crate) fields: &'static [&'static str],
+    /// Fields the tool's records carry beyond the model's (appended to the CSV header).
+    pub(crate) extra: &'static [&'static str],
     /// The fields shown in a table.
     pub(crate) table: &'static [&'static str],
 }
 
+impl Columns {
+    /// The columns of a model whose wire fields are `fields`.
+    const fn of(fields: &'static [&'static str], table: &'static [&'static str]) -> Self {
+        Self {
+            fields,
+            extra: &[],
+            table,
+        }
+    }
+
+    /// Every column, model fields first (the CSV header).
+    pub(crate) fn all(&self) -> impl Iterator<Item = &'static str> {
+        self.fields.iter().chain(self.extra).copied()
+    }
+}
+
 /// Rokid `WorkRecord`.
-pub(crate) const WORK_RECORD: Columns = Columns {
-    all: &[
-        "taskId",
-        "taskName",
-        "sessionId",
-        "planId",
-        "ticketId",
-        "ticketFlowType",
-        "companyId",
-        "uid",
-        "userName",
-        "chatContent",
-        "result",
-        "taskProgress",
-        "videoUrl",
-        "uploadTime",
-        "gmtCreated",
-        "gmtModified",
-        "gmtCreatedStart",
-        "gmtCreatedEnd",
-        "deleted",
-        "signUrl",
-        "flowType",
-        "reportUrl",
-    ],
-    table: &[
+pub(crate) const WORK_RECORD: Columns = Columns::of(
+    rokid_client::WorkRecord::WIRE_FIELDS,
+    &[
         "taskId",
         "taskName",
         "userName",
         "taskProgress",
         "gmtCreated",
     ],
-};
+);
 
 /// Rokid `ChatLog`.
-pub(crate) const CHAT_LOG: Columns = Columns {
-    all: &[
-        "id",
-        "type",
-        "deviceId",
-        "agentId",
-        "agentName",
-        "modelId",
-        "modelName",
-        "modelApiName",
-        "systemPrompt",
-        "questionContent",
-        "questionImg",
-        "answerContent",
-        "costTime",
-        "status",
-        "errorMsg",
-        "isMemory",
-        "time",
-        "uid",
-        "userName",
-        "companyId",
-        "gmtCreated",
-        "gmtModified",
-        "deleted",
-    ],
-    table: &[
-        "id",
-        "type",
-        "agentName",
-        "modelName",
-        "questionContent",
-        "gmtCreated",
-    ],
-};
+pub(crate) const CHAT_LOG: Columns =
+    Columns::of(rokid_client::ChatLog::WIRE_FIELDS, CHAT_LOG_TABLE);
 
 /// Itniotech `GroupCallTask`.
-pub(crate) const GROUP_CALL_TASK: Columns = Columns {
-    all: &[
-        "taskId",
-        "taskName",
-        "status",
-        "rate",
-        "numCnt",
-        "callNum",
-        "success",
-        "fail",
-        "createdTime",
-        "scriptId",
-        "taskType",
-        "answeredNum",
-        "asr",
-        "agentTotalFeetime",
-        "agentFee",
-        "chargeLen",
-        "acd",
-        "groupCallPayFee",
-        "smsPayFee",
-        "taskSumPayFee",
-        "sendSmsNum",
-    ],
-    table: &[
-        "taskId",
-        "taskName",
-        "status",
-        "rate",
-        "numCnt",
-        "createdTime",
-        "taskSumPayFee",
-    ],
-};
+pub(crate) const GROUP_CALL_TASK: Columns = Columns::of(
+    itnio_client::GroupCallTask::WIRE_FIELDS,
+    GROUP_CALL_TASK_TABLE,
+);
 
 /// Sobot `ReceptionRecord`.
-pub(crate) const RECEPTION_RECORD: Columns = Columns {
-    all: &[
-        "robot_name",
-        "robot_valid",
-        "biz_type_enum",
-        "source",
-        "channel_flag",
-        "user_msg_times",
-        "uid",
-        "valid_trigger_other2_human",
-        "companyid",
-        "valid_trigger_ruler2_human",
-        "like_dislike_status",
-        "satisfaction_status",
-        "answer_variable_infos",
-        "robot_consult",
-        "test",
-        "rule_infos",
-        "channel_flag_plus",
-        "robot_flag",
-        "robot_type",
-        "valid_trigger2_human_type",
-        "transfer2_human",
-        "biz_type",
-        "trigger2_human",
-        "end_time",
-        "start_time",
-        "channel_flag_name",
-        "answer_type",
-        "bizid",
-        "robot_msg_times",
-        "cid",
-    ],
-    table: &[
-        "robot_name",
-        "source",
-        "user_msg_times",
-        "robot_msg_times",
-        "start_time",
-        "cid",
-    ],
-};
+pub(crate) const RECEPTION_RECORD: Columns = Columns::of(
+    sobot_client::ReceptionRecord::WIRE_FIELDS,
+    RECEPTION_RECORD_TABLE,
+);
 
-/// Sobot `RobotAnswerRespVo` (and the `MESSAGE` chunks of a streamed answer, which carry a
-/// subset of its fields plus `message_end`).
+/// Sobot `Answer` (and the `MESSAGE` chunks of a streamed answer, which carry a subset of
+/// its fields plus `message_end`).
 pub(crate) const ROBOT_ANSWER: Columns = Columns {
-    all: &[
-        "robot_answer_type",
-        "robot_answer_message_type",
-        "answer",
-        "message_end",
-        "transfer_result",
-        "roundid",
-        "msgid",
-        "ai_agent_cid",
-        "biz_id",
-        "robot_name",
-        "robot_logo",
-        "robotid",
-        "robot_status",
-        "delay",
-        "output_variable_infos",
-        "process_id",
-        "node_id",
-        "variable_id",
-        "variable_value_enums",
-        "interface_info",
-    ],
+    fields: sobot_client::Answer::WIRE_FIELDS,
+    extra: &["message_end"],
     table: &[
         "robot_answer_message_type",
         "answer",
@@ -230,85 +108,85 @@ pub(crate) const ROBOT_ANSWER: Columns = Columns {
 };
 
 /// Sobot `QaInfo` (question suggestions).
-pub(crate) const QA_INFO: Columns = Columns {
-    all: &["question", "questionid", "docid", "score"],
-    table: &["question", "questionid", "docid", "score"],
-};
+pub(crate) const QA_INFO: Columns = Columns::of(
+    sobot_client::QaInfo::WIRE_FIELDS,
+    sobot_client::QaInfo::WIRE_FIELDS,
+);
 
 /// Sobot `AiRobot` (the robot and channel lists).
-pub(crate) const AI_ROBOT: Columns = Columns {
-    all: &[
-        "kbid",
-        "create_time",
-        "robot_type",
-        "robot_name",
-        "robot_logo",
-        "robot_model_status",
-        "update_name",
-        "updateid",
-        "update_time",
-        "companyid",
-        "robot_model",
-        "configid",
-        "robot_veritable_remark",
-    ],
-    table: &["kbid", "robot_name", "robot_type", "companyid"],
-};
+pub(crate) const AI_ROBOT: Columns = Columns::of(
+    sobot_client::AiRobot::WIRE_FIELDS,
+    &["kbid", "robot_name", "robot_type", "companyid"],
+);
 
 /// Sobot `TimezoneInfo`.
-pub(crate) const TIMEZONE_INFO: Columns = Columns {
-    all: &[
-        "create_time",
-        "main_timezone_flag",
-        "timezone",
-        "timezoneid",
-        "id",
-        "timezone_value",
-    ],
-    table: &[
+pub(crate) const TIMEZONE_INFO: Columns = Columns::of(
+    sobot_client::TimezoneInfo::WIRE_FIELDS,
+    &[
         "timezoneid",
         "timezone",
         "timezone_value",
         "main_timezone_flag",
     ],
-};
+);
 
 /// Sobot `SessionLabel`.
-pub(crate) const SESSION_LABEL: Columns = Columns {
-    all: &["companyid", "raw_name", "create_time", "name", "id"],
-    table: &["id", "name", "raw_name"],
-};
+pub(crate) const SESSION_LABEL: Columns = Columns::of(
+    sobot_client::SessionLabel::WIRE_FIELDS,
+    &["id", "name", "raw_name"],
+);
 
 /// Sobot `DislikeLabel`.
-pub(crate) const DISLIKE_LABEL: Columns = Columns {
-    all: &[
-        "companyid",
-        "create_time",
-        "createid",
-        "name",
-        "is_del",
-        "id",
-    ],
-    table: &["id", "name", "is_del"],
-};
+pub(crate) const DISLIKE_LABEL: Columns = Columns::of(
+    sobot_client::DislikeLabel::WIRE_FIELDS,
+    &["id", "name", "is_del"],
+);
 
 /// Sobot `Audience`.
-pub(crate) const AUDIENCE: Columns = Columns {
-    all: &["rule_title", "ruleid"],
-    table: &["ruleid", "rule_title"],
-};
+pub(crate) const AUDIENCE: Columns = Columns::of(
+    sobot_client::Audience::WIRE_FIELDS,
+    &["ruleid", "rule_title"],
+);
+
+/// The table columns of [`CHAT_LOG`].
+const CHAT_LOG_TABLE: &[&str] = &[
+    "id",
+    "type",
+    "agentName",
+    "modelName",
+    "questionContent",
+    "gmtCreated",
+];
+
+/// The table columns of [`GROUP_CALL_TASK`].
+const GROUP_CALL_TASK_TABLE: &[&str] = &[
+    "taskId",
+    "taskName",
+    "status",
+    "rate",
+    "numCnt",
+    "createdTime",
+    "taskSumPayFee",
+];
+
+/// The table columns of [`RECEPTION_RECORD`].
+const RECEPTION_RECORD_TABLE: &[&str] = &[
+    "robot_name",
+    "source",
+    "user_msg_times",
+    "robot_msg_times",
+    "start_time",
+    "cid",
+];
 
 /// One document handled by `rokid reports` (the tool's own record, not a vendor's).
-pub(crate) const DOCUMENT: Columns = Columns {
-    all: &["taskId", "field", "url", "file", "bytes", "status"],
-    table: &["taskId", "field", "file", "bytes", "status"],
-};
+pub(crate) const DOCUMENT: Columns = Columns::of(
+    &["taskId", "field", "url", "file", "bytes", "status"],
+    &["taskId", "field", "file", "bytes", "status"],
+);
 
 /// Columns taken from the first record (lookup lists with no fixed column list).
-pub(crate) const DYNAMIC: Columns = Columns {
-    all: &[],
-    table: &[],
-};
+pub(crate) const DYNAMIC: Columns = Columns::of(&[], &[]);
 
 /// Writes records one by one in a format.
 pub(crate) struct Emitter<W: Write> {
@@ -346,9 +224,9 @@ impl<W: Write> Emitter<W> {
 
     /// The `csv` or `table` columns: the fixed ones, or else the first record's fields.
     fn choose(&mut self, first: Option<&Value>) -> Vec<String> {
-        let fixed = match self.format {
-            Format::Table => self.columns.table,
-            _ => self.columns.all,
+        let fixed: Vec<String> = match self.format {
+            Format::Table => self.columns.table.iter().map(|c| (*c).to_owned()).collect(),
+            _ => self.columns.all().map(str::to_owned).collect(),
         };
         let chosen = self.chosen.get_or_insert_with(|| {
             if fixed.is_empty() {
@@ -357,7 +235,7 @@ impl<W: Write> Emitter<W> {
                     _ => Vec::new(),
                 }
             } else {
-                fixed.iter().map(|c| (*c).to_owned()).collect()
+                fixed
             }
         });
         chosen.clone()
@@ -575,11 +453,11 @@ mod tests {
         };
         assert!(map.len() > 1, "{pointer}");
         for key in map.keys() {
-            assert!(columns.all.contains(&key.as_str()), "no column for `{key}`");
+            assert!(columns.all().any(|c| c == key), "no column for `{key}`");
         }
         for key in columns.table {
             assert!(
-                columns.all.contains(key),
+                columns.all().any(|c| c == *key),
                 "table column `{key}` is not a field"
             );
         }
@@ -637,7 +515,7 @@ mod tests {
             "/data/0",
             AUDIENCE,
         );
-        covers::<sobot_client::RobotAnswerRespVo>(
+        covers::<sobot_client::Answer>(
             fixture!("sobot/robot_answer_resp_vo.model.json"),
             "",
             ROBOT_ANSWER,

@@ -8,8 +8,8 @@ mod common;
 use std::process::Stdio;
 
 use common::{FORMATS, agentctl, agentctl_for, assert_records, json_items, ok, output, sandbox};
+use common_http::reexports::reqwest;
 use serde_json::{Value, json};
-use sobot_client::common_http::reexports::reqwest;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use vendor_sandbox::{SOBOT_ROBOT_IDS, WORKFLOW_CHOICES};
 

@@ -43,14 +43,14 @@ pub fn rokid_envelope(body: &[u8]) {
 /// of the documented endpoints.
 pub fn sobot_envelope(body: &[u8]) {
     use sobot_client::{
-        AiRobot, Audience, DislikeLabel, InitRespVo, PushInfo, ReceptionRecord, RobotAnswerRespVo,
-        RobotAnswerSuggestRespVo, SessionLabel, SobotResponse, TimezoneInfo, TokenItem,
+        AiRobot, Answer, Audience, DislikeLabel, PushInfo, ReceptionRecord, Session, SessionLabel,
+        SobotResponse, Suggestion, TimezoneInfo, TokenItem,
     };
 
     let _ = decode::<SobotResponse<TokenItem>>(body);
-    let _ = decode::<SobotResponse<InitRespVo>>(body);
-    let _ = decode::<SobotResponse<Vec<RobotAnswerRespVo>>>(body);
-    let _ = decode::<SobotResponse<RobotAnswerSuggestRespVo>>(body);
+    let _ = decode::<SobotResponse<Session>>(body);
+    let _ = decode::<SobotResponse<Vec<Answer>>>(body);
+    let _ = decode::<SobotResponse<Suggestion>>(body);
     let _ = decode::<SobotResponse<Vec<DislikeLabel>>>(body);
     let _ = decode::<SobotResponse<Vec<SessionLabel>>>(body);
     let _ = decode::<SobotResponse<Vec<TimezoneInfo>>>(body);

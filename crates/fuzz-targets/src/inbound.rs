@@ -2,7 +2,7 @@
 //! POSTs, sent through the real axum router in memory (`tower::ServiceExt::oneshot`), and
 //! through the [`EnterprisePayload`] parser.
 //!
-//! The router must answer `200` exactly when the body is a valid `ThirdAlgorithmReqVo`
+//! The router must answer `200` exactly when the body is a valid `AgentRequest`
 //! (checked against serde on the side), calling the agent then and only then; anything
 //! else is a `400` (or `413`) with a JSON error body. Every answer carries the question's
 //! `roundid`.
@@ -12,15 +12,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common_http::Secret;
+use common_http::sse::Decoder;
 use serde_json::Value;
-use sobot_client::common_http::Secret;
-use sobot_client::common_http::sse::Decoder;
 use sobot_client::server::axum::body::{Body, to_bytes};
 use sobot_client::server::axum::http::{Method, Request, StatusCode, header};
 use sobot_client::server::{
     AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent, router,
 };
-use sobot_client::{ThirdAlgorithmReqVo, ThirdAlgorithmRespVo};
+use sobot_client::{AgentAnswer, AgentRequest};
 use tower::ServiceExt as _;
 
 /// The router's body limit here; the inputs stay far below the default 1 MiB.
@@ -32,9 +32,9 @@ struct Echo {
     calls: Arc<AtomicUsize>,
 }
 
-#[sobot_client::common_http::reexports::async_trait]
+#[sobot_client::server::async_trait]
 impl ThirdPartyAgent for Echo {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let parts = vec![
             AnswerPart::Text(request.question.clone()),
@@ -68,7 +68,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 /// The answers of a `200`: a JSON envelope `{ret_code, data: [..]}`, or an event stream of
 /// answers.
-fn answers(content_type: &str, body: &[u8]) -> Vec<ThirdAlgorithmRespVo> {
+fn answers(content_type: &str, body: &[u8]) -> Vec<AgentAnswer> {
     if content_type.starts_with("text/event-stream") {
         let mut decoder = Decoder::new();
         decoder.push(body);
@@ -118,7 +118,7 @@ async fn serve(body: &[u8]) {
         .await
         .unwrap_or_else(|e| panic!("the response body failed: {e}"));
 
-    let expected = serde_json::from_slice::<ThirdAlgorithmReqVo>(body).ok();
+    let expected = serde_json::from_slice::<AgentRequest>(body).ok();
     match (&expected, status) {
         (Some(request), StatusCode::OK) => {
             assert_eq!(

@@ -58,14 +58,10 @@ fn decoder(schema: &str) -> Option<Decode> {
         "ItnioResponse<TaskPage>" => enveloped::<itnio::ItnioResponse<itnio::TaskPage>>,
         "RokidResponse<ChatLogPage>" => enveloped::<rokid::RokidResponse<rokid::ChatLogPage>>,
         "RokidResponse<WorkRecordPage>" => enveloped::<rokid::RokidResponse<rokid::WorkRecordPage>>,
-        "SobotResponse<Vec<RobotAnswerRespVo>>" => {
-            enveloped::<sobot::SobotResponse<Vec<sobot::RobotAnswerRespVo>>>
-        }
-        "SobotResponse<RobotAnswerSuggestRespVo>" => {
-            enveloped::<sobot::SobotResponse<sobot::RobotAnswerSuggestRespVo>>
-        }
+        "SobotResponse<Vec<Answer>>" => enveloped::<sobot::SobotResponse<Vec<sobot::Answer>>>,
+        "SobotResponse<Suggestion>" => enveloped::<sobot::SobotResponse<sobot::Suggestion>>,
         "SobotResponse<serde_json::Value>" => enveloped::<sobot::SobotResponse<Value>>,
-        "SobotResponse<InitRespVo>" => enveloped::<sobot::SobotResponse<sobot::InitRespVo>>,
+        "SobotResponse<Session>" => enveloped::<sobot::SobotResponse<sobot::Session>>,
         "SobotResponse<Vec<DislikeLabel>>" => {
             enveloped::<sobot::SobotResponse<Vec<sobot::DislikeLabel>>>
         }
@@ -83,17 +79,17 @@ fn decoder(schema: &str) -> Option<Decode> {
         }
         "SobotResponse<Vec<Audience>>" => enveloped::<sobot::SobotResponse<Vec<sobot::Audience>>>,
         "AnswerVariableInfo" => bare::<sobot::AnswerVariableInfo>,
-        "InitRespVo" => bare::<sobot::InitRespVo>,
+        "Session" => bare::<sobot::Session>,
         "OpenInterfaceInfo" => bare::<sobot::OpenInterfaceInfo>,
         "OpenProcessInfo" => bare::<sobot::OpenProcessInfo>,
         "PushData" => bare::<sobot::PushData>,
         "PushInfo" => bare::<sobot::PushInfo>,
         "QaInfo" => bare::<sobot::QaInfo>,
-        "RobotAnswerReqVo" => bare::<sobot::RobotAnswerReqVo>,
-        "RobotAnswerRespVo" => bare::<sobot::RobotAnswerRespVo>,
-        "RobotAnswerSuggestRespVo" => bare::<sobot::RobotAnswerSuggestRespVo>,
-        "ThirdAlgorithmReqVo" => bare::<sobot::ThirdAlgorithmReqVo>,
-        "ThirdAlgorithmRespVo" => bare::<sobot::ThirdAlgorithmRespVo>,
+        "QuestionRequest" => bare::<sobot::QuestionRequest>,
+        "Answer" => bare::<sobot::Answer>,
+        "Suggestion" => bare::<sobot::Suggestion>,
+        "AgentRequest" => bare::<sobot::AgentRequest>,
+        "AgentAnswer" => bare::<sobot::AgentAnswer>,
         _ => return None,
     })
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
-use sobot_client::ThirdAlgorithmReqVo;
+use sobot_client::AgentRequest;
 use sobot_client::server::{AgentError, AgentReply, ServerConfig, ThirdPartyAgent, axum, router};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -21,9 +21,9 @@ const READ_TIMEOUT: Duration = Duration::from_millis(500);
 
 struct Counting(Arc<AtomicUsize>);
 
-#[sobot_client::common_http::reexports::async_trait]
+#[sobot_client::server::async_trait]
 impl ThirdPartyAgent for Counting {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(AgentReply::text(format!("you said: {}", request.question)))
     }

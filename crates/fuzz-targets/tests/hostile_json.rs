@@ -16,7 +16,7 @@ use sobot_client::server::axum::extract::{Request, State};
 use sobot_client::server::axum::http::header;
 use sobot_client::server::axum::response::Response;
 use sobot_client::server::axum::{self, Router};
-use sobot_client::{BizType, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, SourceEnum};
+use sobot_client::{AskRequest, BizType, InputTypeEnum, MsgType, SourceEnum};
 use time::macros::datetime;
 
 const MIB: usize = 1024 * 1024;
@@ -155,7 +155,7 @@ async fn itnio_page(client: &itnio_client::ItnioClient) -> Result<usize, common_
 }
 
 async fn sobot_labels(client: &sobot_client::SobotClient) -> Result<usize, common_http::Error> {
-    Ok(client.get_labels().send().await?.len())
+    Ok(client.list_labels().send().await?.len())
 }
 
 /// The three vendors' list calls against one hostile body (each vendor reads its own
@@ -320,7 +320,7 @@ async fn ten_megabyte_strings_are_accepted_under_the_cap_and_refused_over_it() {
         let base = serve(hostile(&itnio_body)).await;
         assert!(itnio_page(&itnio(&base, 64 * MIB)).await.unwrap() > 0);
         let base = serve(hostile(&sobot_body)).await;
-        let labels = sobot(&base).get_labels().send().await.unwrap();
+        let labels = sobot(&base).list_labels().send().await.unwrap();
         assert_eq!(labels[0].name.as_ref().map(String::len), Some(10 * MIB));
 
         // Over a 1 MiB cap: refused before it is all held, announced length or not.
@@ -371,29 +371,30 @@ async fn invalid_utf8_and_nul_bytes_are_decode_errors_or_kept_intact() {
     // An escaped NUL is valid JSON: kept intact.
     let body = fixture_text.replacen("hello", "hel\\u0000lo", 1);
     let base = serve(Hostile::json(body)).await;
-    let labels = sobot(&base).get_labels().send().await.unwrap();
+    let labels = sobot(&base).list_labels().send().await.unwrap();
     assert_eq!(labels[0].name.as_deref(), Some("hel\0lo"));
 }
 
-fn question() -> OpenRobotAnswerReqVo {
-    OpenRobotAnswerReqVo::new(
-        "Customer service",
-        "Customer service",
-        InputTypeEnum::Input,
-        "29967d81d67f4a708e8bd7d8f6356447",
-        BizType::Text,
-        "1000016",
-        "1",
-        MsgType::Text,
-        SourceEnum::Pc,
-    )
+fn question() -> AskRequest {
+    AskRequest::builder()
+        .question("Customer service")
+        .show_question("Customer service")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id("29967d81d67f4a708e8bd7d8f6356447")
+        .biz_type(BizType::Text)
+        .biz_type_id("1000016")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .unwrap()
 }
 
 /// The items of a streamed answer until its first error, which is returned.
 async fn stream_until_error(body: Vec<u8>, chunked: bool) -> (usize, common_http::Error) {
     let hostile = Hostile::sse(body);
     let base = serve(if chunked { hostile.chunked() } else { hostile }).await;
-    let mut events = sobot(&base).answer(question()).send().await.unwrap();
+    let mut events = sobot(&base).ask_stream(question()).send().await.unwrap();
     let mut items = 0;
     while let Some(item) = events.next().await {
         match item {

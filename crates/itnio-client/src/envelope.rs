@@ -45,10 +45,22 @@ impl<T> ItnioResponse<T> {
 /// The typed vendor code of an error, when the vendor sent one (`None` for transport,
 /// timeout, decode, invalid-request … errors).
 ///
-/// ```
+/// ```no_run
+/// # async fn demo(client: itnio_client::ItnioClient) -> Result<(), itnio_client::Error> {
 /// use itnio_client::{ResponseCode, response_code};
-/// let err = common_http::Error::api(common_http::ApiError::new("-22", "parameter exception"));
-/// assert_eq!(response_code(&err), Some(ResponseCode::ParameterException));
+/// use time::macros::datetime;
+///
+/// let tasks = client
+///     .list_group_call_tasks(datetime!(2024-06-01 00:00:00), datetime!(2024-06-30 23:59:59))
+///     .send()
+///     .await;
+/// match tasks {
+///     Err(err) if response_code(&err) == Some(ResponseCode::ParameterException) => {
+///         eprintln!("the server refused a parameter: {err}");
+///     }
+///     other => println!("{:?}", other?.total),
+/// }
+/// # Ok(()) }
 /// ```
 pub fn response_code(error: &Error) -> Option<ResponseCode> {
     error.vendor_code().and_then(|code| code.parse().ok())

@@ -29,7 +29,7 @@
 //!
 //! # Errors
 //!
-//! Every call returns [`Error`] (from [`common_http`]). Bad input (`size` outside 1..=100,
+//! Every call returns [`Error`]. Bad input (`size` outside 1..=100,
 //! `current` 0, `endTime` before `strTime`) is [`Error::is_invalid_request`] before any
 //! request. The vendor's codes are typed with [`response_code`]: -1 (authentication error)
 //! is [`Error::is_auth`] at once; -16 (timestamp expired) is re-signed with a fresh
@@ -39,26 +39,29 @@
 //!
 //! # Layout
 //!
-//! [`generated`] is produced from `openapi.yaml` by `cargo xtask codegen` (models, enums,
-//! the raw request builder); the client, the signer and the fee readers are hand-written.
+//! The models, enums and the [`ListGroupCallTasks`] operation are generated from
+//! `openapi.yaml` by `cargo xtask codegen`; the client, the signer and the fee readers are
+//! hand-written.
 #![warn(missing_docs)]
 
-pub use common_http;
-pub use common_http::Error;
+pub use common_http::datetime::Timestamp;
+pub use common_http::paginate::{ItemStream, Page, PageStream};
+pub use common_http::{
+    Clock, Error, Operation, PagedOperation, RequestOptions, RetryPolicy, Secret, SleepFuture,
+    Sleeper, SystemClock, clock_from_unix_seconds,
+};
 
 mod client;
 mod envelope;
 mod fees;
-pub mod generated;
+mod generated;
 mod signer;
 
 pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL,
-    GroupCallTasksQuery, ItnioClient, ItnioClientBuilder,
+    DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL, ItnioClient,
+    ItnioClientBuilder,
 };
 pub use envelope::response_code;
 pub use fees::{Fee, parse_percent, parse_seconds};
 pub use generated::*;
-pub use signer::{
-    API_KEY_HEADER, Clock, ItnioSigner, SIGN_HEADER, TIMESTAMP_HEADER, sign, system_clock,
-};
+pub use signer::{API_KEY_HEADER, ItnioSigner, SIGN_HEADER, TIMESTAMP_HEADER, sign};

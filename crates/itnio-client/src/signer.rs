@@ -2,12 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use common_http::reexports::async_trait;
 use common_http::reexports::http::{HeaderName, HeaderValue};
 use common_http::reexports::reqwest;
-use common_http::{Authenticator, CredentialGeneration, Error, Secret};
+use common_http::{Authenticator, Clock, CredentialGeneration, Error, Secret, SystemClock};
 use md5::{Digest, Md5};
 
 use crate::ResponseCode;
@@ -18,17 +17,6 @@ pub const API_KEY_HEADER: &str = "Api-Key";
 pub const TIMESTAMP_HEADER: &str = "Timestamp";
 /// The header carrying the signature.
 pub const SIGN_HEADER: &str = "Sign";
-
-/// A source of the current time in Unix seconds (tests inject one that they control).
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-/// The system clock, in Unix seconds.
-pub fn system_clock() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 /// `md5(api_key + api_secret + timestamp)` as 32 lower-case hex characters.
 ///
@@ -59,7 +47,7 @@ pub fn sign(api_key: &str, api_secret: &str, timestamp: u64) -> String {
 pub struct ItnioSigner {
     api_key: Secret,
     api_secret: Secret,
-    clock: Clock,
+    clock: Arc<dyn Clock>,
 }
 
 impl ItnioSigner {
@@ -68,12 +56,12 @@ impl ItnioSigner {
         Self {
             api_key: api_key.into(),
             api_secret: api_secret.into(),
-            clock: Arc::new(system_clock),
+            clock: Arc::new(SystemClock),
         }
     }
 
-    /// Replaces the clock (Unix seconds), for tests.
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    /// Replaces the clock the timestamp is read from (tests control time with it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -126,7 +114,7 @@ impl Authenticator for ItnioSigner {
         &self,
         request: &mut reqwest::Request,
     ) -> Result<CredentialGeneration, Error> {
-        let timestamp = (self.clock)();
+        let timestamp = self.clock.unix_seconds();
         for (name, value) in self.header_values(timestamp)? {
             request.headers_mut().insert(name, value);
         }
@@ -137,10 +125,23 @@ impl Authenticator for ItnioSigner {
     async fn credentials_rejected(&self, _generation: CredentialGeneration, error: &Error) -> bool {
         is_timestamp_expired(error)
     }
+
+    /// A -16 that survived the freshly signed retry means the clock, not the credentials.
+    fn explain_rejection(&self, error: Error) -> Error {
+        if is_timestamp_expired(&error) {
+            error.with_auth_message(CLOCK_MESSAGE)
+        } else {
+            error
+        }
+    }
 }
 
+/// What a twice-expired timestamp most likely means.
+const CLOCK_MESSAGE: &str = "the server rejected the timestamp as expired (-16) twice, even \
+     freshly signed: the local clock is probably off (check that it is synchronised)";
+
 /// Whether `error` is the vendor's -16 (timestamp expired).
-pub(crate) fn is_timestamp_expired(error: &Error) -> bool {
+fn is_timestamp_expired(error: &Error) -> bool {
     error
         .vendor_code()
         .and_then(|code| code.parse::<ResponseCode>().ok())
@@ -177,7 +178,8 @@ mod tests {
         let ticks = Arc::new(std::sync::atomic::AtomicU64::new(1_630_468_800));
         let clock = ticks.clone();
         let signer = ItnioSigner::new("bDqJFiq9", "7bz1lzh9").with_clock(Arc::new(move || {
-            clock.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            let secs = clock.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
         }));
         let url = "http://127.0.0.1:1/voice/group/call/query";
         let mut first = reqwest::Request::new(reqwest::Method::POST, url.parse().unwrap());

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use httpmock::prelude::*;
-use itnio_client::common_http::RetryPolicy;
+use itnio_client::RetryPolicy;
 use itnio_client::{ItnioClient, ResponseCode, TaskStatus, TaskType, response_code};
 use md5::{Digest, Md5};
 use serde_json::{Value, json};
@@ -47,12 +47,12 @@ fn body(req: &HttpMockRequest) -> Value {
 }
 
 /// A clock that starts at `start` and moves one second per reading.
-fn ticking(start: u64) -> itnio_client::Clock {
+fn ticking(start: u64) -> Arc<dyn itnio_client::Clock> {
     let now = Arc::new(AtomicU64::new(start));
-    Arc::new(move || now.fetch_add(1, Ordering::SeqCst))
+    itnio_client::clock_from_unix_seconds(move || now.fetch_add(1, Ordering::SeqCst))
 }
 
-fn client(server: &MockServer, clock: itnio_client::Clock) -> ItnioClient {
+fn client(server: &MockServer, clock: Arc<dyn itnio_client::Clock>) -> ItnioClient {
     ItnioClient::builder()
         .api_key(KEY)
         .api_secret(SECRET)
@@ -100,7 +100,10 @@ async fn documented_request_is_signed_and_documented_response_is_typed() {
                 .json_body(fixture("list_group_call_tasks.response.json"));
         })
         .await;
-    let client = client(&server, Arc::new(|| 1_630_468_800));
+    let client = client(
+        &server,
+        itnio_client::clock_from_unix_seconds(|| 1_630_468_800),
+    );
 
     let page = client
         .list_group_call_tasks(
@@ -108,7 +111,7 @@ async fn documented_request_is_signed_and_documented_response_is_typed() {
             datetime!(2024-06-03 15:13:01),
         )
         .size(10)
-        .status_list([])
+        .status_list(Vec::<itnio_client::TaskStatus>::new())
         .send()
         .await
         .unwrap();

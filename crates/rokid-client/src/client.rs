@@ -1,13 +1,9 @@
 //! [`RokidClient`] and its builder (hand-written).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use common_http::reexports::{reqwest, url};
-use common_http::{
-    BearerAuth, ClientConfig, ClientConfigBuilder, Error, HttpClient, NoAuth, RetryPolicy, Secret,
-    Sleeper,
-};
+use common_http::reexports::url;
+use common_http::{BearerAuth, ClientConfigBuilder, EnvVars, Error, HttpClient, NoAuth, Secret};
 
 use crate::download::Download;
 use crate::generated::{
@@ -17,11 +13,11 @@ use crate::generated::{
 /// The production base URL of the Rokid open API.
 pub const DEFAULT_BASE_URL: &str = "https://api.rokid.com";
 
-/// The environment variable [`RokidClient::from_env`] reads the API key from.
-pub const API_KEY_ENV: &str = "ROKID_API_KEY";
+/// The environment variable holding the API key.
+pub const ENV_API_KEY: &str = "ROKID_API_KEY";
 
-/// The environment variable [`RokidClient::from_env`] reads an optional base URL from.
-pub const BASE_URL_ENV: &str = "ROKID_BASE_URL";
+/// The environment variable holding the base URL (optional; [`DEFAULT_BASE_URL`] when unset).
+pub const ENV_BASE_URL: &str = "ROKID_BASE_URL";
 
 /// A client of the Rokid enterprise open API.
 ///
@@ -29,7 +25,7 @@ pub const BASE_URL_ENV: &str = "ROKID_BASE_URL";
 /// `Authorization: Bearer <API key>`; its `Debug` output never shows the key.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), common_http::Error> {
+/// # async fn demo() -> Result<(), rokid_client::Error> {
 /// let client = rokid_client::RokidClient::builder()
 ///     .api_key("my-access-key")
 ///     .timeout(std::time::Duration::from_secs(20))
@@ -48,7 +44,7 @@ pub struct RokidClient {
 
 impl RokidClient {
     /// A builder with the defaults (base URL [`DEFAULT_BASE_URL`], the timeouts and retry
-    /// policy of [`ClientConfig::builder`]). An API key is required.
+    /// policy of the transport setters). An API key is required.
     pub fn builder() -> RokidClientBuilder {
         RokidClientBuilder::default()
     }
@@ -63,11 +59,6 @@ impl RokidClient {
         RokidClientBuilder::from_env()?.build()
     }
 
-    /// The runtime client the request builders use (authenticated).
-    pub fn http(&self) -> &HttpClient {
-        &self.http
-    }
-
     /// The base URL every API path is appended to.
     pub fn base_url(&self) -> &url::Url {
         self.http.config().base_url()
@@ -80,7 +71,7 @@ impl RokidClient {
     /// the start is rejected ([`Error::is_invalid_request`]) before anything is sent.
     ///
     /// ```no_run
-    /// # async fn demo(client: rokid_client::RokidClient) -> Result<(), common_http::Error> {
+    /// # async fn demo(client: rokid_client::RokidClient) -> Result<(), rokid_client::Error> {
     /// use futures::TryStreamExt;
     /// use time::macros::datetime;
     /// let mut records = client
@@ -104,7 +95,7 @@ impl RokidClient {
     /// `.by_item()` it.
     ///
     /// ```no_run
-    /// # async fn demo(client: rokid_client::RokidClient) -> Result<(), common_http::Error> {
+    /// # async fn demo(client: rokid_client::RokidClient) -> Result<(), rokid_client::Error> {
     /// use rokid_client::ChatLogType;
     /// use time::macros::{date, datetime};
     /// let page = client
@@ -136,45 +127,25 @@ impl RokidClient {
 /// Builds a [`RokidClient`].
 ///
 /// Its `Debug` output shows `[redacted]` in place of the API key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RokidClientBuilder {
     api_key: Option<Secret>,
     base_url: Option<String>,
     config: ClientConfigBuilder,
 }
 
-impl Default for RokidClientBuilder {
-    fn default() -> Self {
-        Self {
-            api_key: None,
-            base_url: None,
-            config: ClientConfig::builder(),
-        }
-    }
-}
-
 impl RokidClientBuilder {
     /// A builder with the API key from `ROKID_API_KEY` and, when set, the base URL from
-    /// `ROKID_BASE_URL`. A missing, empty or non-Unicode key is a configuration error
-    /// naming the variable.
+    /// `ROKID_BASE_URL`. A missing or empty key is a configuration error naming the
+    /// variable.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_vars(|name| std::env::var(name).ok())
+        Self::from_vars(&EnvVars::process())
     }
 
-    /// [`RokidClientBuilder::from_env`] over any source of variables (testable without
-    /// touching the process environment).
-    fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let key = get(API_KEY_ENV)
-            .filter(|key| !key.trim().is_empty())
-            .ok_or_else(|| {
-                Error::config(format!(
-                    "the environment variable {API_KEY_ENV} is not set (or is empty); \
-                     it must hold the Rokid API key"
-                ))
-            })?;
-        let mut builder = Self::default().api_key(key);
-        if let Some(base) = get(BASE_URL_ENV).filter(|b| !b.trim().is_empty()) {
-            builder = builder.base_url(base.trim());
+    fn from_vars(env: &EnvVars<'_>) -> Result<Self, Error> {
+        let mut builder = Self::default().api_key(env.required(ENV_API_KEY, "the Rokid API key")?);
+        if let Some(base) = env.optional(ENV_BASE_URL) {
+            builder = builder.base_url(base);
         }
         Ok(builder)
     }
@@ -193,63 +164,16 @@ impl RokidClientBuilder {
         self
     }
 
-    /// Time allowed to establish a connection.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.config = self.config.connect_timeout(timeout);
-        self
-    }
-
-    /// Time allowed for one attempt (for downloads: until the response headers arrive).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config = self.config.timeout(timeout);
-        self
-    }
-
-    /// Longest silence allowed between two chunks of a download.
-    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.config = self.config.stream_idle_timeout(timeout);
-        self
-    }
-
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.config = self.config.user_agent(user_agent);
-        self
-    }
-
-    /// The default retry policy (reads are retried on connect errors, timeouts, 429 and
-    /// 5xx; never on rejected credentials).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.config = self.config.retry_policy(policy);
-        self
-    }
-
-    /// The largest JSON response read into memory (downloads are streamed, not bound).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.config = self.config.max_response_bytes(limit);
-        self
-    }
-
-    /// A `reqwest::Client` built by the caller (proxies, TLS roots, pool settings); its
-    /// connect timeout and user agent then are the caller's business.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.config = self.config.http_client(client);
-        self
-    }
-
-    /// How the client waits between attempts (tests inject one that does not sleep).
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.config = self.config.sleeper(sleeper);
-        self
-    }
+    common_http::transport_setters!(config);
 
     /// Checks the settings and builds the client. A missing or empty API key, or an
     /// invalid base URL, is a configuration error ([`Error::is_config`]).
     pub fn build(self) -> Result<RokidClient, Error> {
-        let key = self
-            .api_key
-            .filter(|key| !key.is_empty())
-            .ok_or_else(|| Error::config("an API key is required (RokidClientBuilder::api_key)"))?;
+        let key = self.api_key.filter(|key| !key.is_empty()).ok_or_else(|| {
+            Error::config(format!(
+                "the API key is required (builder `api_key` or {ENV_API_KEY})"
+            ))
+        })?;
         let base = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let config = self.config.base_url(base).build()?;
         let http = HttpClient::new(config, Arc::new(BearerAuth::new(key)))?;
@@ -262,19 +186,14 @@ impl RokidClientBuilder {
 mod tests {
     use super::*;
 
-    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> EnvVars<'a> {
+        EnvVars::from_pairs(pairs)
     }
 
     #[test]
     fn from_env_requires_the_key_and_names_the_variable() {
-        for pairs in [&[][..], &[(API_KEY_ENV, "  ")][..]] {
-            let err = RokidClientBuilder::from_vars(vars(pairs)).err();
+        for pairs in [&[][..], &[(ENV_API_KEY, "  ")][..]] {
+            let err = RokidClientBuilder::from_vars(&vars(pairs)).err();
             assert!(err.as_ref().is_some_and(Error::is_config), "{err:?}");
             let text = err.map(|e| e.to_string()).unwrap_or_default();
             assert!(text.contains("ROKID_API_KEY"), "{text}");
@@ -283,9 +202,9 @@ mod tests {
 
     #[test]
     fn from_env_reads_key_and_base_url() {
-        let client = RokidClientBuilder::from_vars(vars(&[
-            (API_KEY_ENV, "sk-env-123"),
-            (BASE_URL_ENV, "http://127.0.0.1:9"),
+        let client = RokidClientBuilder::from_vars(&vars(&[
+            (ENV_API_KEY, "sk-env-123"),
+            (ENV_BASE_URL, "http://127.0.0.1:9"),
         ]))
         .and_then(RokidClientBuilder::build);
         let client = client.ok();
@@ -295,7 +214,7 @@ mod tests {
         );
         let shown = format!("{client:?}");
         assert!(!shown.contains("sk-env-123"), "{shown}");
-        let default = RokidClientBuilder::from_vars(vars(&[(API_KEY_ENV, "k")]))
+        let default = RokidClientBuilder::from_vars(&vars(&[(ENV_API_KEY, "k")]))
             .and_then(RokidClientBuilder::build)
             .ok();
         assert_eq!(

@@ -39,7 +39,7 @@ type ProgressFn = Box<dyn FnMut(DownloadProgress) + Send>;
 /// announced total.
 ///
 /// ```no_run
-/// # async fn demo(client: rokid_client::RokidClient) -> Result<(), common_http::Error> {
+/// # async fn demo(client: rokid_client::RokidClient) -> Result<(), rokid_client::Error> {
 /// let bytes = client
 ///     .download("https://cdn.rokid.com/reports/work-record-001.docx")
 ///     .on_progress(|p| eprintln!("{} / {:?}", p.downloaded, p.total))

@@ -42,7 +42,7 @@
 //!   Times go in typed (`time::PrimitiveDateTime`, or a `time::Date` where the API takes
 //!   either) and on the wire as `yyyy-MM-dd HH:mm:ss` / `yyyy-MM-dd`.
 //! - Typed records: [`TaskProgress`], [`DeletedFlag`], [`ChatLogType`] (each with an
-//!   `Unknown` fallback), timestamps as [`common_http::datetime::Timestamp`] (raw text,
+//!   `Unknown` fallback), timestamps as [`Timestamp`] (raw text,
 //!   parsed on demand with `offset_date_time()`), `result` as its JSON string with
 //!   [`WorkRecord::parse_result`].
 //! - [`RokidClient::download`]: streamed document downloads with progress, written
@@ -54,16 +54,19 @@
 //!   [`Error::is_decode`] / [`Error::raw_body`] (a non-JSON or HTML answer, with an excerpt).
 #![warn(missing_docs)]
 
-pub use common_http;
-pub use common_http::{Error, RequestOptions, RetryPolicy, Secret};
+pub use common_http::datetime::{DateOrDateTime, Timestamp};
+pub use common_http::paginate::{ItemStream, Page, PageStream};
+pub use common_http::{
+    Error, Operation, PagedOperation, RequestOptions, RetryPolicy, Secret, SleepFuture, Sleeper,
+};
 
 mod client;
 mod download;
 mod envelope;
-pub mod generated;
+mod generated;
 mod records;
 
-pub use client::{API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, RokidClient, RokidClientBuilder};
+pub use client::{DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, RokidClient, RokidClientBuilder};
 pub use download::{Download, DownloadProgress};
 pub use generated::*;
 pub use records::{DocumentKind, WorkDocument};

@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use httpmock::prelude::*;
 use rokid_client::{
-    ChatLogType, DeletedFlag, RetryPolicy, RokidClient, TaskProgress,
-    common_http::{SleepFuture, Sleeper},
+    ChatLogType, DeletedFlag, RetryPolicy, RokidClient, SleepFuture, Sleeper, TaskProgress,
 };
 use time::macros::{date, datetime, offset};
 

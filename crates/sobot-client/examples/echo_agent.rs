@@ -14,16 +14,15 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use sobot_client::server::{AgentError, AgentReply, AnswerPart, ServerConfig, ThirdPartyAgent};
 use sobot_client::{
-    InputTypeEnum, RobotAnswerMessageType, RobotAnswerType, SobotClient, ThirdAlgorithmReqVo,
-    ThirdAlgorithmRespVo,
+    AgentAnswer, AgentRequest, InputTypeEnum, RobotAnswerMessageType, RobotAnswerType, SobotClient,
 };
 
 /// Answers a few rules, echoes everything else word by word.
 struct EchoAgent;
 
-#[sobot_client::common_http::reexports::async_trait]
+#[sobot_client::server::async_trait]
 impl ThirdPartyAgent for EchoAgent {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         if request.input_type_enum != InputTypeEnum::Input {
             return Ok(AgentReply::text(format!(
                 "received a {} click",
@@ -33,15 +32,16 @@ impl ThirdPartyAgent for EchoAgent {
         let question = request.question.trim().to_lowercase();
         if question.contains("human") || question.contains("agent") {
             // A complete answer object: asks Sobot to offer a transfer to a human.
-            let info = ThirdAlgorithmRespVo::new(
-                RobotAnswerType::TransferIntention,
-                RobotAnswerMessageType::ThirdAnswerInfo,
-                "en",
-                "Let me find a colleague for you.",
-                "",
-                "",
-                false,
-            );
+            let info = AgentAnswer::builder()
+                .answer_type(RobotAnswerType::TransferIntention)
+                .robot_answer_message_type(RobotAnswerMessageType::ThirdAnswerInfo)
+                .lan("en")
+                .llm_answer("Let me find a colleague for you.")
+                .roundid("")
+                .companyid("")
+                .message_end(false)
+                .build()
+                .map_err(|e| AgentError::new(e.to_string()))?;
             return Ok(AgentReply::Answers(vec![
                 AnswerPart::Text("Let me find a colleague for you.".into()),
                 info.into(),

@@ -9,11 +9,8 @@ use futures::TryStreamExt as _;
 use sobot_client::{RecordListParams, SobotClient};
 
 fn date(text: &str) -> Result<time::Date, Box<dyn std::error::Error>> {
-    common_date(text).ok_or_else(|| format!("`{text}` is not a YYYY-MM-DD date").into())
-}
-
-fn common_date(text: &str) -> Option<time::Date> {
-    sobot_client::common_http::datetime::parse_date(text)
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, format).map_err(|_| format!("`{text}` is not a YYYY-MM-DD date").into())
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -25,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let client = SobotClient::from_env()?;
     let params = RecordListParams::new(date(&start)?, date(&end)?, 1, 100);
-    let mut records = client.record_list(params).by_item();
+    let mut records = client.list_reception_records(params).by_item();
     let mut count = 0usize;
     while let Some(record) = records.try_next().await? {
         println!("{}", serde_json::to_string(&record)?);

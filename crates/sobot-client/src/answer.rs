@@ -15,14 +15,15 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use common_http::reexports::serde_json::{self, Map, Value};
-use common_http::{ApiError, Error, RequestOptions, RequestSpec, SseStream, decode_json};
+use common_http::reexports::serde_json::{Map, Value};
+use common_http::{Envelope, Error, HttpClient, RequestSpec, decode_json};
 use futures::{Stream, StreamExt};
+use serde::Deserialize;
 
-use crate::client::SobotClient;
-use crate::generated::{Answer, OpenRobotAnswerReqVo, RobotAnswerMessageType, RobotAnswerRespVo};
+use crate::generated::{Answer, AskStream, RobotAnswerMessageType, SobotResponse};
 
 /// A chunk of answer text (`MESSAGE`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -60,7 +61,7 @@ pub enum AnswerEvent {
     Message(MessageChunk),
     /// `ANSWER_INFO`, `PROCESS_INFO`, `THIRD_ANSWER_INFO`, `THIRD_PROCESS_INFO`: the answer
     /// information (transfer result, delay, workflow enum data, cards).
-    Info(Box<RobotAnswerRespVo>),
+    Info(Box<Answer>),
     /// `ERROR`: the server reported a parsing error; the stream goes on.
     Error(StreamNotice),
     /// `ERROR_END`: the chat was terminated; nothing follows.
@@ -89,68 +90,8 @@ impl AnswerEvent {
     }
 }
 
-/// A prepared streaming `answer` call; nothing is sent until [`AnswerRequest::send`].
-#[derive(Debug, Clone)]
-pub struct AnswerRequest {
-    client: SobotClient,
-    request: OpenRobotAnswerReqVo,
-    options: RequestOptions,
-}
-
-impl AnswerRequest {
-    pub(crate) fn new(client: SobotClient, request: OpenRobotAnswerReqVo) -> Self {
-        Self {
-            client,
-            request,
-            options: RequestOptions::default(),
-        }
-    }
-
-    /// The request as it stands.
-    pub fn request(&self) -> &OpenRobotAnswerReqVo {
-        &self.request
-    }
-
-    /// Overrides the client's timeout (until the response headers) for this call.
-    pub fn with_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Validates, then describes the request without sending it.
-    pub fn to_spec(&self) -> Result<RequestSpec, Error> {
-        Answer::new(self.client.http().clone(), self.request.clone())
-            .with_options(self.options.clone())
-            .to_spec()
-    }
-
-    /// Sends the question and returns the answer as a stream of [`AnswerEvent`]s.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: sobot_client::SobotClient, request: sobot_client::OpenRobotAnswerReqVo) -> Result<(), common_http::Error> {
-    /// use futures::TryStreamExt;
-    /// let mut events = client.answer(request).send().await?;
-    /// while let Some(event) = events.try_next().await? {
-    ///     if let Some(text) = event.text() {
-    ///         let _ = text; // append to the screen
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn send(self) -> Result<AnswerStream, Error> {
-        let spec = self.to_spec()?;
-        // Sobot answers a refused call (an invalid token, a bad parameter) with its JSON
-        // envelope instead of a stream: decoded as the vendor error, so the token is
-        // renewed and the question sent once more, as for any other call.
-        let sse = self
-            .client
-            .http()
-            .send_sse_or_envelope::<crate::SobotResponse<serde_json::Value>>(spec)
-            .await?;
-        Ok(AnswerStream::new(sse))
-    }
-
-    /// Sends the question and collects the whole answer.
+impl AskStream {
+    /// Sends the question and collects the whole answer (see [`AnswerStream::collect_answer`]).
     pub async fn collect(self) -> Result<CollectedAnswer, Error> {
         self.send().await?.collect_answer().await
     }
@@ -158,10 +99,15 @@ impl AnswerRequest {
 
 type DataStream = Pin<Box<dyn Stream<Item = Result<String, Error>> + Send>>;
 
+/// Where a stream records the latest chat id (`ai_agent_cid`) its events carry, for the
+/// [`Conversation`](crate::Conversation) that sent the question.
+pub(crate) type ChatIdSlot = Arc<Mutex<Option<String>>>;
+
 /// The events of one streaming answer. Dropping it closes the connection.
 pub struct AnswerStream {
     inner: Option<DataStream>,
     pending: VecDeque<AnswerEvent>,
+    chat_id: Option<ChatIdSlot>,
 }
 
 impl fmt::Debug for AnswerStream {
@@ -174,8 +120,28 @@ impl fmt::Debug for AnswerStream {
 }
 
 impl AnswerStream {
-    fn new(sse: SseStream) -> Self {
-        Self::from_data(sse.map(|event| event.map(|e| e.data)))
+    /// Sends `spec` and reads the answer as a stream: what [`AskStream::send`] returns.
+    ///
+    /// Sobot answers a refused call (an invalid token, a bad parameter) with its JSON
+    /// envelope instead of a stream: it is decoded as the vendor error inside the attempt
+    /// loop, so the token is renewed and the question sent once more, as for any other call.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: sobot_client::SobotClient, request: sobot_client::AskRequest) -> Result<(), sobot_client::Error> {
+    /// use futures::TryStreamExt;
+    /// let mut events = client.ask_stream(request).send().await?;
+    /// while let Some(event) = events.try_next().await? {
+    ///     if let Some(text) = event.text() {
+    ///         let _ = text; // append to the screen
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub(crate) async fn open(http: HttpClient, spec: RequestSpec) -> Result<Self, Error> {
+        let sse = http
+            .send_sse_or_envelope::<SobotResponse<Value>>(spec)
+            .await?;
+        Ok(Self::from_data(sse.map(|event| event.map(|e| e.data))))
     }
 
     /// A stream of answer events over any stream of SSE `data` payloads (for tests and
@@ -187,6 +153,28 @@ impl AnswerStream {
         Self {
             inner: Some(Box::pin(data)),
             pending: VecDeque::new(),
+            chat_id: None,
+        }
+    }
+
+    /// Records every non-empty chat id the events carry into `slot`.
+    pub(crate) fn recording_chat_id(mut self, slot: ChatIdSlot) -> Self {
+        self.chat_id = Some(slot);
+        self
+    }
+
+    fn record_chat_id(&self, event: &AnswerEvent) {
+        let Some(slot) = &self.chat_id else { return };
+        let cid = match event {
+            AnswerEvent::Message(chunk) => chunk.ai_agent_cid.as_deref(),
+            AnswerEvent::Info(info) => Some(info.ai_agent_cid.as_str()),
+            AnswerEvent::Error(notice) | AnswerEvent::End(notice) => notice.ai_agent_cid.as_deref(),
+            AnswerEvent::Other { .. } => None,
+        };
+        if let Some(cid) = cid.filter(|c| !c.is_empty())
+            && let Ok(mut slot) = slot.lock()
+        {
+            *slot = Some(cid.to_owned());
         }
     }
 
@@ -213,6 +201,7 @@ impl Stream for AnswerStream {
         let this = &mut *self;
         loop {
             if let Some(event) = this.pending.pop_front() {
+                this.record_chat_id(&event);
                 if event.is_end() {
                     // Nothing follows a terminated chat: close the connection now.
                     this.inner = None;
@@ -252,7 +241,7 @@ pub struct CollectedAnswer {
     /// The `MESSAGE` chunks, appended in order.
     pub text: String,
     /// The answer information events, in order.
-    pub infos: Vec<RobotAnswerRespVo>,
+    pub infos: Vec<Answer>,
     /// `ERROR` notices.
     pub errors: Vec<StreamNotice>,
     /// The `ERROR_END` notice, when the chat was terminated.
@@ -287,49 +276,48 @@ impl CollectedAnswer {
 
     /// The last information event whose `delay` is greater than 0 (a node timeout to poll,
     /// see [`SobotClient::poll_node_timeout`]).
-    pub fn delayed(&self) -> Option<&RobotAnswerRespVo> {
+    pub fn delayed(&self) -> Option<&Answer> {
         self.infos.iter().rev().find(|i| i.delay > 0)
     }
 }
 
-const SUCCESS: &str = "000000";
-const TOKEN_INVALID: &[&str] = &["900002", "401"];
-
-/// Turns one SSE `data` payload into events.
+/// Turns one SSE `data` payload into events: a bare answer object, or Sobot's envelope
+/// whose `data` holds one answer or a list of them. An envelope's code is read by the same
+/// decoder as every other Sobot answer ([`SobotResponse`]), so a token-invalid code in the
+/// stream renews the token like anywhere else.
 pub(crate) fn parse_data(data: &str) -> Result<Vec<AnswerEvent>, Error> {
     let trimmed = data.trim();
     if trimmed.is_empty() || trimmed == "[DONE]" {
         return Ok(Vec::new());
     }
-    let value: Value = decode_json(trimmed.as_bytes())?;
-    let Value::Object(object) = value else {
+    let body = trimmed.as_bytes();
+    let value: Value = decode_json(body)?;
+    let Value::Object(object) = &value else {
         return Err(Error::decode(
             "",
-            trimmed.as_bytes(),
+            body,
             "an answer event must be a JSON object",
         ));
     };
-    let code = field(&object, &["ret_code", "retCode", "errcode"]);
-    let is_envelope = code.is_some() || object.contains_key("data");
-    if !is_envelope {
-        return classify(&Value::Object(object)).map(|e| vec![e]);
-    }
-    if let Some(code) = code
-        && code != SUCCESS
-    {
-        let message = field(&object, &["ret_msg", "retMsg"]).unwrap_or_default();
-        let rejected = TOKEN_INVALID.contains(&code.as_str());
-        return Err(Error::api(
-            ApiError::new(code, message).credentials_rejected(rejected),
-        ));
-    }
-    match object.get("data") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items.iter().map(classify).collect(),
-        Some(item @ Value::Object(_)) => classify(item).map(|e| vec![e]),
-        Some(_) => Err(Error::decode(
+    let has_code = ["ret_code", "retCode", "errcode"]
+        .iter()
+        .any(|name| object.contains_key(*name));
+    let payload = if has_code {
+        SobotResponse::<Value>::deserialize(&value)
+            .map_err(|e| Error::decode("", body, e))?
+            .into_result(body)?
+    } else if let Some(data) = object.get("data") {
+        data.clone()
+    } else {
+        return classify(&value).map(|e| vec![e]);
+    };
+    match payload {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items.iter().map(classify).collect(),
+        item @ Value::Object(_) => classify(&item).map(|e| vec![e]),
+        _ => Err(Error::decode(
             "data",
-            trimmed.as_bytes(),
+            body,
             "`data` must be an answer object or a list of them",
         )),
     }
@@ -390,8 +378,9 @@ fn classify(item: &Value) -> Result<AnswerEvent, Error> {
         | RobotAnswerMessageType::ProcessInfo
         | RobotAnswerMessageType::ThirdAnswerInfo
         | RobotAnswerMessageType::ThirdProcessInfo => {
-            let bytes = serde_json::to_vec(item).unwrap_or_default();
-            AnswerEvent::Info(Box::new(decode_json::<RobotAnswerRespVo>(&bytes)?))
+            let info = Answer::deserialize(item)
+                .map_err(|e| Error::decode("data", item.to_string().as_bytes(), e))?;
+            AnswerEvent::Info(Box::new(info))
         }
         RobotAnswerMessageType::Error => AnswerEvent::Error(notice(object)),
         RobotAnswerMessageType::ErrorEnd => AnswerEvent::End(notice(object)),

@@ -6,22 +6,21 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common_http::reexports::reqwest;
-use common_http::{ClientConfig, Error, HttpClient, NoAuth, RetryPolicy, Secret, Sleeper};
+use common_http::{
+    ClientConfigBuilder, Clock, EnvVars, Error, HttpClient, NoAuth, Secret, SystemClock,
+};
 
-use crate::answer::AnswerRequest;
-use crate::conversation::Conversation;
+use crate::codes;
 use crate::generated::{
-    AnswerNoStream, AnswerSuggest, AnswerWithCallBack, AskInit, AskInitRequest, EndSession,
-    EndSessionRequest, GetLabelInfoList, GetLabelInfoListRequest, GetLabels, GetLabelsRequest,
-    GetPushInfo, GetPushInfoRequest, GetTimezoneInfo, GetTimezoneInfoRequest, OpenRobotAnswerReqVo,
-    QueryAiRobotList, QueryAiRobotListRequest, RecordList, RecordListParams, RecordListRequest,
-    RobotAnswerReqVo, SimpleList, SimpleListRequest, SourceList, SourceListParams,
-    SourceListRequest,
+    AgentAnswer, Ask, AskInit, AskInitRequest, AskRequest, AskStream, AskWithCallback,
+    CallbackListBody, EndSession, EndSessionRequest, FetchPushInfo, FetchPushInfoRequest,
+    ListAudiences, ListAudiencesRequest, ListChannels, ListChannelsRequest, ListDislikeLabels,
+    ListDislikeLabelsRequest, ListLabels, ListLabelsRequest, ListReceptionRecords,
+    ListReceptionRecordsRequest, ListRobots, ListRobotsRequest, ListTimezones,
+    ListTimezonesRequest, QuestionRequest, RecordListParams, SendCallbackList,
+    SendQuestionCallback, SourceListParams, Suggest,
 };
-use crate::token::{
-    Clock, DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_INVALID_CODES, SystemClock, TokenManager,
-};
+use crate::token::{DEFAULT_REFRESH_MARGIN, TokenManager};
 
 /// The `language` header sent to the statistics endpoints unless configured otherwise.
 pub const DEFAULT_LANGUAGE: &str = "en";
@@ -76,6 +75,17 @@ impl FromStr for Region {
     }
 }
 
+/// The environment variable holding the API credential id.
+pub const ENV_APPID: &str = "SOBOT_APPID";
+/// The environment variable holding the private key `get_token` is signed with.
+pub const ENV_APP_KEY: &str = "SOBOT_APP_KEY";
+/// The environment variable holding the region preset (`sg`, `cn` or `us`; optional).
+pub const ENV_REGION: &str = "SOBOT_REGION";
+/// The environment variable holding the API base URL (optional; overrides the region's).
+pub const ENV_BASE_URL: &str = "SOBOT_BASE_URL";
+/// The environment variable holding the token base URL (optional; overrides the region's).
+pub const ENV_TOKEN_URL: &str = "SOBOT_TOKEN_URL";
+
 /// Builds a [`SobotClient`].
 ///
 /// ```
@@ -85,7 +95,7 @@ impl FromStr for Region {
 ///     .region(sobot_client::Region::China)
 ///     .build()?;
 /// assert_eq!(client.api_base_url(), "https://api-c.soboten.com/text");
-/// # Ok::<(), common_http::Error>(())
+/// # Ok::<(), sobot_client::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct SobotClientBuilder {
@@ -98,14 +108,7 @@ pub struct SobotClientBuilder {
     invalid_codes: BTreeSet<String>,
     clock: Arc<dyn Clock>,
     refresh_margin: Duration,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    stream_idle_timeout: Option<Duration>,
-    retry_policy: Option<RetryPolicy>,
-    user_agent: Option<String>,
-    http_client: Option<reqwest::Client>,
-    sleeper: Option<Arc<dyn Sleeper>>,
-    max_response_bytes: Option<usize>,
+    config: ClientConfigBuilder,
 }
 
 impl fmt::Debug for SobotClientBuilder {
@@ -117,6 +120,7 @@ impl fmt::Debug for SobotClientBuilder {
             .field("api_base_url", &self.api_base_url)
             .field("token_base_url", &self.token_base_url)
             .field("language", &self.language)
+            .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
@@ -130,40 +134,51 @@ impl Default for SobotClientBuilder {
             api_base_url: None,
             token_base_url: None,
             language: DEFAULT_LANGUAGE.to_owned(),
-            invalid_codes: DEFAULT_TOKEN_INVALID_CODES
+            invalid_codes: codes::TOKEN_INVALID
                 .iter()
                 .map(|c| (*c).to_owned())
                 .collect(),
             clock: Arc::new(SystemClock),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
-            timeout: None,
-            connect_timeout: None,
-            stream_idle_timeout: None,
-            retry_policy: None,
-            user_agent: None,
-            http_client: None,
-            sleeper: None,
-            max_response_bytes: None,
+            config: ClientConfigBuilder::default(),
         }
     }
 }
 
 impl SobotClientBuilder {
+    /// A builder with the credentials, region and base URLs from the environment
+    /// (`SOBOT_APPID` and `SOBOT_APP_KEY` required; `SOBOT_REGION`, `SOBOT_BASE_URL`,
+    /// `SOBOT_TOKEN_URL` optional); other settings can still be changed. A missing
+    /// variable is a configuration error ([`Error::is_config`]) that names it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_vars(&EnvVars::process())
+    }
+
+    fn from_vars(env: &EnvVars<'_>) -> Result<Self, Error> {
+        let mut builder = Self::default()
+            .appid(env.required(ENV_APPID, "the Sobot API credential id (appid)")?)
+            .app_key(env.required(ENV_APP_KEY, "the Sobot app key")?);
+        if let Some(region) = env.optional(ENV_REGION) {
+            builder = builder.region(region.parse()?);
+        }
+        if let Some(url) = env.optional(ENV_BASE_URL) {
+            builder = builder.api_base_url(url);
+        }
+        if let Some(url) = env.optional(ENV_TOKEN_URL) {
+            builder = builder.token_base_url(url);
+        }
+        Ok(builder)
+    }
+
     /// The API credential id.
     pub fn appid(mut self, appid: impl Into<String>) -> Self {
         self.appid = Some(appid.into());
         self
     }
 
-    /// The private key the `get_token` signature is made with.
-    pub fn app_key(mut self, app_key: impl Into<String>) -> Self {
-        self.app_key = Some(Secret::new(app_key));
-        self
-    }
-
-    /// The private key, already wrapped.
-    pub fn app_key_secret(mut self, app_key: Secret) -> Self {
-        self.app_key = Some(app_key);
+    /// The private key the `get_token` signature is made with (never sent).
+    pub fn app_key(mut self, app_key: impl Into<Secret>) -> Self {
+        self.app_key = Some(app_key.into());
         self
     }
 
@@ -198,11 +213,13 @@ impl SobotClientBuilder {
         self
     }
 
-    /// The vendor codes meaning "token invalid": the token is dropped, a new one fetched
-    /// and the call retried once (`900002` and `401` by default).
+    /// The vendor codes that mean "token invalid": the token is dropped, a new one fetched
+    /// and the call retried once ([`codes::TOKEN_INVALID`], `900002` and `401`, by
+    /// default).
     ///
-    /// The runtime consults this set only for codes the envelope reports as rejected
-    /// credentials (`900002`, `401`), so the set can narrow the default, not extend it.
+    /// A code added here is treated like the defaults: the token is renewed and the call
+    /// retried once. A default code left out is still reported as an authentication error
+    /// ([`Error::is_auth`]), but no longer renews the token.
     pub fn token_invalid_codes<I, S>(mut self, codes: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -225,88 +242,22 @@ impl SobotClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt (for a stream: until the response headers).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Time allowed to connect.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// How long a streaming answer may stay silent before it fails.
-    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.stream_idle_timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy for calls that are safe to repeat.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = Some(policy);
-        self
-    }
-
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// A caller-built `reqwest::Client` (proxies, TLS settings).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// The largest response body accepted, in bytes; a longer one fails instead of being
-    /// buffered (it bounds memory against a misbehaving server).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = Some(limit);
-        self
-    }
-
-    /// How the client waits between attempts (tests inject one that does not sleep).
-    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.sleeper = Some(sleeper);
-        self
-    }
-
-    /// Reads `SOBOT_APPID`, `SOBOT_APP_KEY`, `SOBOT_REGION` (sg|cn|us), `SOBOT_BASE_URL`
-    /// (API base) and `SOBOT_TOKEN_URL` (token base) into this builder.
-    pub fn from_env(mut self) -> Result<Self, Error> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        if let Some(appid) = var("SOBOT_APPID") {
-            self = self.appid(appid);
-        }
-        if let Some(key) = var("SOBOT_APP_KEY") {
-            self = self.app_key(key);
-        }
-        if let Some(region) = var("SOBOT_REGION") {
-            self = self.region(region.parse()?);
-        }
-        if let Some(url) = var("SOBOT_BASE_URL") {
-            self = self.api_base_url(url);
-        }
-        if let Some(url) = var("SOBOT_TOKEN_URL") {
-            self = self.token_base_url(url);
-        }
-        Ok(self)
-    }
+    common_http::transport_setters!(config);
 
     /// Checks the settings and builds the client (no I/O: the first call fetches the
-    /// token).
+    /// token). A missing `appid` or `app_key` is a configuration error naming the setter
+    /// and the environment variable.
     pub fn build(self) -> Result<SobotClient, Error> {
-        let appid = self
-            .appid
-            .filter(|a| !a.trim().is_empty())
-            .ok_or_else(|| Error::config("`appid` is required"))?;
-        let app_key = self
-            .app_key
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| Error::config("`app_key` is required"))?;
+        let appid = self.appid.filter(|a| !a.trim().is_empty()).ok_or_else(|| {
+            Error::config(format!(
+                "the appid is required (builder `appid` or {ENV_APPID})"
+            ))
+        })?;
+        let app_key = self.app_key.filter(|k| !k.is_empty()).ok_or_else(|| {
+            Error::config(format!(
+                "the app key is required (builder `app_key` or {ENV_APP_KEY})"
+            ))
+        })?;
         if self.language.trim().is_empty() {
             return Err(Error::config("`language` must not be empty"));
         }
@@ -318,32 +269,8 @@ impl SobotClientBuilder {
         let api_base = self
             .api_base_url
             .unwrap_or_else(|| self.region.api_base_url().to_owned());
-        let mut config = ClientConfig::builder().base_url(token_base);
-        if let Some(t) = self.timeout {
-            config = config.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            config = config.connect_timeout(t);
-        }
-        if let Some(t) = self.stream_idle_timeout {
-            config = config.stream_idle_timeout(t);
-        }
-        if let Some(p) = self.retry_policy {
-            config = config.retry_policy(p);
-        }
-        if let Some(ua) = self.user_agent {
-            config = config.user_agent(ua);
-        }
-        if let Some(c) = self.http_client {
-            config = config.http_client(c);
-        }
-        if let Some(s) = self.sleeper {
-            config = config.sleeper(s);
-        }
-        if let Some(limit) = self.max_response_bytes {
-            config = config.max_response_bytes(limit);
-        }
-        let token_http = HttpClient::new(config.build()?, Arc::new(NoAuth))?;
+        let config = self.config.base_url(token_base).build()?;
+        let token_http = HttpClient::new(config, Arc::new(NoAuth))?;
         let tokens = Arc::new(TokenManager::new(
             token_http.clone(),
             appid,
@@ -366,7 +293,7 @@ impl SobotClientBuilder {
 /// connection pool.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), common_http::Error> {
+/// # async fn demo() -> Result<(), sobot_client::Error> {
 /// let client = sobot_client::SobotClient::from_env()?;
 /// let session = client.ask_init("robot-1", "visitor-biz-id").send().await?;
 /// # let _ = session;
@@ -395,15 +322,16 @@ impl SobotClient {
         SobotClientBuilder::default()
     }
 
-    /// A client configured from `SOBOT_APPID`, `SOBOT_APP_KEY`, `SOBOT_REGION`,
-    /// `SOBOT_BASE_URL` and `SOBOT_TOKEN_URL`.
+    /// A client configured from `SOBOT_APPID`, `SOBOT_APP_KEY` (both required),
+    /// `SOBOT_REGION`, `SOBOT_BASE_URL` and `SOBOT_TOKEN_URL`, with the default settings.
+    /// A missing variable is a configuration error ([`Error::is_config`]) that names it.
+    /// Use [`SobotClientBuilder::from_env`] to adjust other settings as well.
     pub fn from_env() -> Result<Self, Error> {
-        Self::builder().from_env()?.build()
+        SobotClientBuilder::from_env()?.build()
     }
 
-    /// The HTTP client of the API base (authenticated with the shared token), for the
-    /// generated request builders.
-    pub fn http(&self) -> &HttpClient {
+    /// The HTTP client of the API base (authenticated with the shared token).
+    pub(crate) fn http(&self) -> &HttpClient {
         &self.api
     }
 
@@ -433,25 +361,27 @@ impl SobotClient {
         AskInit::new(self.api.clone(), AskInitRequest::new(robotid, bizid))
     }
 
-    /// `POST /ai-agent-open/ask/answer`: the answer as a stream of typed events.
-    pub fn answer(&self, request: OpenRobotAnswerReqVo) -> AnswerRequest {
-        AnswerRequest::new(self.clone(), request)
+    /// `POST /ai-agent-open/ask/answer`: the answer as a stream of typed
+    /// [`AnswerEvent`](crate::AnswerEvent)s (`send()` returns an
+    /// [`AnswerStream`](crate::AnswerStream)).
+    pub fn ask_stream(&self, request: AskRequest) -> AskStream {
+        AskStream::new(self.api.clone(), request)
     }
 
     /// `POST /ai-agent-open/ask/answer_no_stream`: the answers at once, as a list.
-    pub fn answer_no_stream(&self, request: OpenRobotAnswerReqVo) -> AnswerNoStream {
-        AnswerNoStream::new(self.api.clone(), request)
+    pub fn ask(&self, request: AskRequest) -> Ask {
+        Ask::new(self.api.clone(), request)
     }
 
     /// `POST /ai-agent-open/ask/answer_suggest`: knowledge-base question suggestions.
-    pub fn answer_suggest(&self, request: RobotAnswerReqVo) -> AnswerSuggest {
-        AnswerSuggest::new(self.api.clone(), request)
+    pub fn suggest(&self, request: QuestionRequest) -> Suggest {
+        Suggest::new(self.api.clone(), request)
     }
 
     /// `POST /ai-agent-open/ask/answer_with_call_back`: the answer is delivered to
     /// `call_back_url`.
-    pub fn answer_with_call_back(&self, request: RobotAnswerReqVo) -> AnswerWithCallBack {
-        AnswerWithCallBack::new(self.api.clone(), request)
+    pub fn ask_with_callback(&self, request: QuestionRequest) -> AskWithCallback {
+        AskWithCallback::new(self.api.clone(), request)
     }
 
     /// `GET /ai-agent-open/ask/end_session`: ends the bot session.
@@ -459,87 +389,155 @@ impl SobotClient {
         EndSession::new(self.api.clone(), EndSessionRequest::new(ai_agent_cid))
     }
 
+    /// `POST /ai-agent-open/ask/callback_list`: hands a third-party agent's answers back to
+    /// Sobot (what the inbound server does for a copilot request).
+    pub fn send_callback_list(&self, body: CallbackListBody) -> SendCallbackList {
+        SendCallbackList::new(self.api.clone(), body)
+    }
+
+    /// `POST /ai-agent-open/ask/question_call_back`: hands a batch-test answer back to
+    /// Sobot (what the inbound server does for a batch-test request).
+    pub fn send_question_callback(&self, body: AgentAnswer) -> SendQuestionCallback {
+        SendQuestionCallback::new(self.api.clone(), body)
+    }
+
     /// `GET /ai-agent-open/ask/get_push_info`: the timeout message pushed for `msgid`.
-    pub fn get_push_info(&self, msgid: impl Into<String>) -> GetPushInfo {
-        GetPushInfo::new(self.api.clone(), GetPushInfoRequest::new(msgid))
+    pub fn fetch_push_info(&self, msgid: impl Into<String>) -> FetchPushInfo {
+        FetchPushInfo::new(self.api.clone(), FetchPushInfoRequest::new(msgid))
     }
 
     /// `POST /ai-agent-open/api/statistics/recordList`: reception records, one page with
     /// `send()`, every page with `by_page()` / `by_item()`.
     ///
     /// ```no_run
-    /// # async fn demo(client: sobot_client::SobotClient) -> Result<(), common_http::Error> {
+    /// # async fn demo(client: sobot_client::SobotClient) -> Result<(), sobot_client::Error> {
     /// use futures::TryStreamExt;
     /// use sobot_client::{BizType, RecordListParams};
     /// let params = RecordListParams::new(time::macros::date!(2026-06-01), time::macros::date!(2026-06-07), 1, 50)
     ///     .biz_type(vec![BizType::Text]);
-    /// let mut records = client.record_list(params).by_item();
+    /// let mut records = client.list_reception_records(params).by_item();
     /// while let Some(record) = records.try_next().await? {
     ///     let _ = record;
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn record_list(&self, params: RecordListParams) -> RecordList {
-        RecordList::new(
+    pub fn list_reception_records(&self, params: RecordListParams) -> ListReceptionRecords {
+        ListReceptionRecords::new(
             self.api.clone(),
-            RecordListRequest::new(params).language(self.language.clone()),
+            ListReceptionRecordsRequest::new(params).language(self.language.clone()),
         )
     }
 
     /// The bots (`queryAiRobotList`).
-    pub fn query_ai_robot_list(&self) -> QueryAiRobotList {
-        QueryAiRobotList::new(
+    pub fn list_robots(&self) -> ListRobots {
+        ListRobots::new(
             self.api.clone(),
-            QueryAiRobotListRequest::new().language(self.language.clone()),
+            ListRobotsRequest::new().language(self.language.clone()),
         )
     }
 
     /// The consultation channels (`sourceList`).
-    pub fn source_list(&self, params: SourceListParams) -> SourceList {
-        SourceList::new(
+    pub fn list_channels(&self, params: SourceListParams) -> ListChannels {
+        ListChannels::new(
             self.api.clone(),
-            SourceListRequest::new(params).language(self.language.clone()),
+            ListChannelsRequest::new(params).language(self.language.clone()),
         )
     }
 
     /// The time zones (`getTimezoneInfo`).
-    pub fn get_timezone_info(&self) -> GetTimezoneInfo {
-        GetTimezoneInfo::new(
+    pub fn list_timezones(&self) -> ListTimezones {
+        ListTimezones::new(
             self.api.clone(),
-            GetTimezoneInfoRequest::new().language(self.language.clone()),
+            ListTimezonesRequest::new().language(self.language.clone()),
         )
     }
 
     /// The session labels (`getLabels`).
-    pub fn get_labels(&self) -> GetLabels {
-        GetLabels::new(
+    pub fn list_labels(&self) -> ListLabels {
+        ListLabels::new(
             self.api.clone(),
-            GetLabelsRequest::new().language(self.language.clone()),
+            ListLabelsRequest::new().language(self.language.clone()),
         )
     }
 
     /// The dislike labels (`getLabelInfoList`).
-    pub fn get_label_info_list(&self) -> GetLabelInfoList {
-        GetLabelInfoList::new(
+    pub fn list_dislike_labels(&self) -> ListDislikeLabels {
+        ListDislikeLabels::new(
             self.api.clone(),
-            GetLabelInfoListRequest::new().language(self.language.clone()),
+            ListDislikeLabelsRequest::new().language(self.language.clone()),
         )
     }
 
     /// The audiences (`simpleList`).
-    pub fn simple_list(&self) -> SimpleList {
-        SimpleList::new(
+    pub fn list_audiences(&self) -> ListAudiences {
+        ListAudiences::new(
             self.api.clone(),
-            SimpleListRequest::new().language(self.language.clone()),
+            ListAudiencesRequest::new().language(self.language.clone()),
         )
     }
+}
 
-    /// A conversation that owns one session of `robotid` for the visitor `bizid`.
-    pub fn conversation(
-        &self,
-        robotid: impl Into<String>,
-        bizid: impl Into<String>,
-    ) -> Conversation {
-        Conversation::new(self.clone(), robotid.into(), bizid.into())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> EnvVars<'a> {
+        EnvVars::from_pairs(pairs)
+    }
+
+    #[test]
+    fn from_env_names_each_missing_variable() {
+        for (pairs, missing) in [
+            (&[(ENV_APP_KEY, "k")][..], ENV_APPID),
+            (&[(ENV_APPID, "1"), (ENV_APP_KEY, " ")][..], ENV_APP_KEY),
+        ] {
+            let err = SobotClientBuilder::from_vars(&vars(pairs)).err();
+            assert!(err.as_ref().is_some_and(Error::is_config), "{err:?}");
+            let text = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(text.contains(missing), "{text}");
+        }
+    }
+
+    #[test]
+    fn from_env_reads_region_and_base_urls() {
+        let client = SobotClientBuilder::from_vars(&vars(&[
+            (ENV_APPID, "1"),
+            (ENV_APP_KEY, "k"),
+            (ENV_REGION, "cn"),
+        ]))
+        .and_then(SobotClientBuilder::build);
+        assert_eq!(
+            client.as_ref().ok().map(SobotClient::api_base_url),
+            Some("https://api-c.soboten.com/text")
+        );
+        let client = SobotClientBuilder::from_vars(&vars(&[
+            (ENV_APPID, "1"),
+            (ENV_APP_KEY, "k"),
+            (ENV_BASE_URL, "http://127.0.0.1:9"),
+        ]))
+        .and_then(SobotClientBuilder::build);
+        assert_eq!(
+            client.as_ref().ok().map(SobotClient::api_base_url),
+            Some("http://127.0.0.1:9")
+        );
+        let bad = SobotClientBuilder::from_vars(&vars(&[
+            (ENV_APPID, "1"),
+            (ENV_APP_KEY, "k"),
+            (ENV_REGION, "mars"),
+        ]));
+        assert!(bad.is_err_and(|e| e.is_config()));
+    }
+
+    #[test]
+    fn build_names_the_setter_and_the_variable() {
+        let err = SobotClient::builder().app_key("k").build().err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("appid") && text.contains(ENV_APPID), "{text}");
+        let err = SobotClient::builder().appid("1").build().err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("app_key") && text.contains(ENV_APP_KEY),
+            "{text}"
+        );
     }
 }

@@ -1,13 +1,12 @@
 //! [`Conversation`]: one bot session, initialised once, asked many times, ended on request.
 
+use std::sync::{Arc, Mutex};
+
 use common_http::Error;
 
-use crate::answer::{AnswerRequest, AnswerStream};
+use crate::answer::{AnswerStream, ChatIdSlot};
 use crate::client::SobotClient;
-use crate::generated::{
-    BizType, InitRespVo, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, RobotAnswerRespVo,
-    SourceEnum,
-};
+use crate::generated::{Answer, AskRequest, BizType, InputTypeEnum, MsgType, Session, SourceEnum};
 use crate::workflow;
 
 /// One session with a bot for one visitor: `ask_init` once, then questions that carry the
@@ -15,7 +14,7 @@ use crate::workflow;
 /// `end_session`.
 ///
 /// ```no_run
-/// # async fn demo(client: sobot_client::SobotClient) -> Result<(), common_http::Error> {
+/// # async fn demo(client: sobot_client::SobotClient) -> Result<(), sobot_client::Error> {
 /// let mut chat = client.conversation("robot-1", "visitor-biz-id");
 /// let answers = chat.ask("Where is my order?").await?;
 /// # let _ = answers;
@@ -30,12 +29,26 @@ pub struct Conversation {
     source: SourceEnum,
     uid: Option<String>,
     user_name: Option<String>,
-    session: Option<InitRespVo>,
+    session: Option<Session>,
     ai_agent_cid: Option<String>,
+    /// Where the last streamed answer records the chat id it carries (the caller reads the
+    /// stream after `ask_stream` returned, so the id arrives later).
+    streamed_cid: Option<ChatIdSlot>,
+}
+
+impl SobotClient {
+    /// A conversation that owns one session of `robotid` for the visitor `bizid`.
+    pub fn conversation(
+        &self,
+        robotid: impl Into<String>,
+        bizid: impl Into<String>,
+    ) -> Conversation {
+        Conversation::new(self.clone(), robotid.into(), bizid.into())
+    }
 }
 
 impl Conversation {
-    pub(crate) fn new(client: SobotClient, robotid: String, bizid: String) -> Self {
+    fn new(client: SobotClient, robotid: String, bizid: String) -> Self {
         Self {
             client,
             robotid,
@@ -45,6 +58,7 @@ impl Conversation {
             user_name: None,
             session: None,
             ai_agent_cid: None,
+            streamed_cid: None,
         }
     }
 
@@ -67,17 +81,32 @@ impl Conversation {
     }
 
     /// The session, once initialised.
-    pub fn session(&self) -> Option<&InitRespVo> {
+    pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
     }
 
-    /// The chat id the next question carries.
-    pub fn ai_agent_cid(&self) -> Option<&str> {
-        self.ai_agent_cid.as_deref()
+    /// The chat id the next question carries: the latest one an answer (streamed or not)
+    /// or the session returned.
+    pub fn ai_agent_cid(&self) -> Option<String> {
+        self.streamed_chat_id()
+            .or_else(|| self.ai_agent_cid.clone())
+    }
+
+    /// The chat id the last streamed answer carried so far, if any.
+    fn streamed_chat_id(&self) -> Option<String> {
+        let slot = self.streamed_cid.as_ref()?;
+        slot.lock().ok()?.clone()
+    }
+
+    /// Takes over the chat id of the last streamed answer, if it brought one.
+    fn absorb_streamed_cid(&mut self) {
+        if let Some(cid) = self.streamed_chat_id() {
+            self.ai_agent_cid = Some(cid);
+        }
     }
 
     /// Initialises the session (`ask_init`) unless it already is.
-    pub async fn init(&mut self) -> Result<&InitRespVo, Error> {
+    pub async fn init(&mut self) -> Result<&Session, Error> {
         if self.session.is_none() {
             let session = self
                 .client
@@ -98,8 +127,9 @@ impl Conversation {
     /// A question request with every session field filled in (input `INPUT`, message
     /// type `TEXT`); adjust it with the generated setters, then send it with
     /// [`Conversation::ask_with`] or [`Conversation::ask_stream_with`].
-    pub async fn request(&mut self, question: &str) -> Result<OpenRobotAnswerReqVo, Error> {
+    pub async fn request(&mut self, question: &str) -> Result<AskRequest, Error> {
         common_http::validate::non_empty("question", question)?;
+        self.absorb_streamed_cid();
         let robotid = self.robotid.clone();
         let fallback_bizid = self.bizid.clone();
         let session = self.init().await?;
@@ -110,7 +140,7 @@ impl Conversation {
             .unwrap_or(fallback_bizid);
         let biz_type = session.biz_type.clone().unwrap_or(BizType::AiAgent);
         let biz_type_id = session.biz_typeid.clone().unwrap_or_default();
-        let mut request = OpenRobotAnswerReqVo::new(
+        let mut request = AskRequest::new(
             question,
             question,
             InputTypeEnum::Input,
@@ -134,18 +164,16 @@ impl Conversation {
     }
 
     /// Asks `question` and returns the answers at once (`answer_no_stream`).
-    pub async fn ask(&mut self, question: &str) -> Result<Vec<RobotAnswerRespVo>, Error> {
+    pub async fn ask(&mut self, question: &str) -> Result<Vec<Answer>, Error> {
         let request = self.request(question).await?;
         self.ask_with(request).await
     }
 
     /// Sends a prepared request without streaming and remembers the chat id it returns.
-    pub async fn ask_with(
-        &mut self,
-        request: OpenRobotAnswerReqVo,
-    ) -> Result<Vec<RobotAnswerRespVo>, Error> {
+    pub async fn ask_with(&mut self, request: AskRequest) -> Result<Vec<Answer>, Error> {
         self.init().await?;
-        let answers = self.client.answer_no_stream(request).send().await?;
+        self.streamed_cid = None;
+        let answers = self.client.ask(request).send().await?;
         if let Some(cid) = answers
             .iter()
             .rev()
@@ -163,23 +191,23 @@ impl Conversation {
         self.ask_stream_with(request).await
     }
 
-    /// Sends a prepared request as a streaming answer.
-    pub async fn ask_stream_with(
-        &mut self,
-        request: OpenRobotAnswerReqVo,
-    ) -> Result<AnswerStream, Error> {
+    /// Sends a prepared request as a streaming answer. The chat id the answer carries is
+    /// remembered as it is read, like [`Conversation::ask_with`] does.
+    pub async fn ask_stream_with(&mut self, request: AskRequest) -> Result<AnswerStream, Error> {
         self.init().await?;
-        AnswerRequest::new(self.client.clone(), request)
-            .send()
-            .await
+        self.absorb_streamed_cid();
+        let slot: ChatIdSlot = Arc::new(Mutex::new(None));
+        let stream = self.client.ask_stream(request).send().await?;
+        self.streamed_cid = Some(slot.clone());
+        Ok(stream.recording_chat_id(slot))
     }
 
     /// Clicks the workflow enum button `value` of a previous answer (`PROCESS_CLICK`).
     pub async fn click_button(
         &mut self,
-        answer: &RobotAnswerRespVo,
+        answer: &Answer,
         value: &str,
-    ) -> Result<Vec<RobotAnswerRespVo>, Error> {
+    ) -> Result<Vec<Answer>, Error> {
         let base = self.request(value).await?;
         let request = workflow::process_click(base, answer, value)?;
         self.ask_with(request).await
@@ -189,10 +217,10 @@ impl Conversation {
     /// (`PROCESS_CARD_CLICK`).
     pub async fn click_card(
         &mut self,
-        answer: &RobotAnswerRespVo,
+        answer: &Answer,
         card_index: usize,
         button: Option<&str>,
-    ) -> Result<Vec<RobotAnswerRespVo>, Error> {
+    ) -> Result<Vec<Answer>, Error> {
         // Check the click before touching the network.
         workflow::card_click(answer, card_index, button)?;
         let base = self.request(button.unwrap_or("card")).await?;
@@ -203,6 +231,8 @@ impl Conversation {
     /// Ends the session (`end_session`) if one was started; the conversation can be
     /// initialised again afterwards.
     pub async fn end(&mut self) -> Result<(), Error> {
+        self.absorb_streamed_cid();
+        self.streamed_cid = None;
         if let Some(cid) = self.ai_agent_cid.take() {
             self.client.end_session(cid).send().await?;
         }

@@ -4,17 +4,11 @@
 use common_http::{ApiError, Envelope, Error};
 use serde::de::DeserializeOwned;
 
+use crate::codes;
 use crate::generated::SobotResponse;
 
-/// `ret_code` (or `retCode`, `errcode`) on success.
-const SUCCESS: &str = "000000";
-
-/// Codes meaning "the token is invalid": the runtime drops the token, gets a new one and
-/// retries once (vendor-notes: public client code treats 900002 and 401 this way).
-const TOKEN_INVALID: &[&str] = &["900002", "401"];
-
-/// Success is `ret_code == "000000"`; `900002` and `401` are rejected credentials; anything
-/// else is the vendor's error with its code and message.
+/// Success is [`codes::SUCCESS`]; [`codes::TOKEN_INVALID`] are rejected credentials;
+/// anything else is the vendor's error with its code and message.
 ///
 /// A missing or `null` `data` (`item` for get_token) on success is read as JSON `null`:
 /// payload types that accept it (`serde_json::Value`, `Option<_>`, `()`) get their empty
@@ -24,10 +18,10 @@ impl<T: DeserializeOwned> Envelope for SobotResponse<T> {
 
     fn into_result(self, body: &[u8]) -> Result<T, Error> {
         let code = self.ret_code.trim();
-        if code == SUCCESS {
+        if codes::is_success(code) {
             return common_http::success_payload(self.data, body);
         }
-        let rejected = TOKEN_INVALID.contains(&code);
+        let rejected = codes::is_token_invalid(code);
         Err(Error::api(
             ApiError::new(code, self.ret_msg).credentials_rejected(rejected),
         ))

@@ -4,15 +4,16 @@
 //!   region presets ([`Region`]) and base-URL overrides. It manages one shared token
 //!   (signed `get_token`, refreshed ahead of expiry by one caller at a time, re-acquired
 //!   once when the API says it is invalid).
-//! - Q&A: [`SobotClient::ask_init`], [`SobotClient::answer`] (a stream of typed
-//!   [`AnswerEvent`]s), [`SobotClient::answer_no_stream`], [`SobotClient::end_session`],
-//!   [`SobotClient::get_push_info`] and [`SobotClient::poll_node_timeout`].
+//! - Q&A: [`SobotClient::ask_init`], [`SobotClient::ask_stream`] (a stream of typed
+//!   [`AnswerEvent`]s), [`SobotClient::ask`] (the answers at once),
+//!   [`SobotClient::end_session`], [`SobotClient::fetch_push_info`] and
+//!   [`SobotClient::poll_node_timeout`].
 //! - [`Conversation`]: one session, initialised once, carrying `ai_agent_cid`.
 //! - [`workflow`]: the next request after a workflow button or card click.
-//! - Reception statistics: [`SobotClient::record_list`] (paginated) and the lookup lists.
+//! - Reception statistics: [`SobotClient::list_reception_records`] (paginated) and the lookup lists.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), common_http::Error> {
+//! # async fn demo() -> Result<(), sobot_client::Error> {
 //! let client = sobot_client::SobotClient::builder()
 //!     .appid("appid")
 //!     .app_key("app-key")
@@ -25,24 +26,31 @@
 //! ```
 #![warn(missing_docs)]
 
-pub use common_http;
+pub use common_http::datetime::{DateOrDateTime, Timestamp};
+pub use common_http::paginate::{ItemStream, Page, PageStream};
+pub use common_http::{
+    Clock, Error, Operation, PagedOperation, RequestOptions, RetryPolicy, Secret, SleepFuture,
+    Sleeper, SystemClock,
+};
 
 mod answer;
 mod client;
+pub mod codes;
 mod conversation;
 mod envelope;
-pub mod generated;
+mod generated;
 mod push;
 #[cfg(feature = "server")]
 pub mod server;
 mod token;
 pub mod workflow;
 
-pub use answer::{
-    AnswerEvent, AnswerRequest, AnswerStream, CollectedAnswer, MessageChunk, StreamNotice,
+pub use answer::{AnswerEvent, AnswerStream, CollectedAnswer, MessageChunk, StreamNotice};
+pub use client::{
+    DEFAULT_LANGUAGE, ENV_APP_KEY, ENV_APPID, ENV_BASE_URL, ENV_REGION, ENV_TOKEN_URL, Region,
+    SobotClient, SobotClientBuilder,
 };
-pub use client::{DEFAULT_LANGUAGE, Region, SobotClient, SobotClientBuilder};
 pub use conversation::Conversation;
 pub use generated::*;
 pub use push::{PollOptions, is_final, push_data};
-pub use token::{Clock, DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_INVALID_CODES, SystemClock, sign};
+pub use token::{DEFAULT_REFRESH_MARGIN, sign};

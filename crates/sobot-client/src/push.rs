@@ -5,7 +5,7 @@ use std::time::Duration;
 use common_http::Error;
 
 use crate::client::SobotClient;
-use crate::generated::{PollingStatus, PushData, PushInfo, PushType, RobotAnswerRespVo};
+use crate::generated::{Answer, PollingStatus, PushData, PushInfo, PushType};
 
 /// How [`SobotClient::poll_node_timeout`] polls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl SobotClient {
     /// arrived in time. An answer without a delay is an invalid request.
     pub async fn poll_node_timeout(
         &self,
-        answer: &RobotAnswerRespVo,
+        answer: &Answer,
         options: PollOptions,
     ) -> Result<Option<PushInfo>, Error> {
         if answer.delay <= 0 {
@@ -77,7 +77,7 @@ impl SobotClient {
         let deadline = tokio::time::Instant::now() + delay + options.grace;
         let mut last = None;
         loop {
-            match self.get_push_info(answer.msgid.clone()).send().await {
+            match self.fetch_push_info(answer.msgid.clone()).send().await {
                 Ok(info) => {
                     let done = is_final(&info);
                     last = Some(info);

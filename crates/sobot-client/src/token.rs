@@ -10,14 +10,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use common_http::reexports::http::{HeaderName, HeaderValue};
 use common_http::reexports::reqwest;
-use common_http::{Authenticator, CredentialGeneration, Error, HttpClient, Secret};
+use common_http::{Authenticator, Clock, CredentialGeneration, Error, HttpClient, Secret};
 use md5::{Digest, Md5};
 use tokio::sync::RwLock;
 
-use crate::generated::{GetToken, GetTokenRequest};
-
-/// The codes that mean "the token is invalid" unless configured otherwise.
-pub const DEFAULT_TOKEN_INVALID_CODES: &[&str] = &["900002", "401"];
+use crate::generated::{FetchToken, FetchTokenRequest};
 
 /// How long before its expiry a token is replaced, unless configured otherwise.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -35,23 +32,6 @@ pub fn sign(appid: &str, create_time: &str, app_key: &str) -> String {
     hasher.update(create_time.as_bytes());
     hasher.update(app_key.as_bytes());
     hex::encode(hasher.finalize())
-}
-
-/// Where the token manager reads the time (the `create_time` it signs and the expiry it
-/// tracks). Inject one in tests to move time without waiting.
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current wall-clock time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
 }
 
 /// A token in the cache, with when to replace it and which generation it is.
@@ -149,10 +129,10 @@ impl TokenManager {
             .to_string();
         let sign = sign(&self.appid, &create_time, self.app_key.expose());
         // Never log this request: its Debug would show the signature.
-        let request = GetTokenRequest::new(self.appid.clone(), create_time, sign);
+        let request = FetchTokenRequest::new(self.appid.clone(), create_time, sign);
         tracing::debug!("requesting a new Sobot token");
         // The answer holds the token: an error about it must not quote the body.
-        let item = GetToken::new(self.http.clone(), request)
+        let item = FetchToken::new(self.http.clone(), request)
             .send()
             .await
             .map_err(Error::without_body)?;

@@ -7,8 +7,7 @@ use common_http::reexports::serde_json;
 use serde::Serialize;
 
 use crate::generated::{
-    InputTypeEnum, MsgType, OpenInterfaceInfo, OpenProcessInfo, OpenRobotAnswerReqVo,
-    RobotAnswerRespVo,
+    Answer, AskRequest, InputTypeEnum, MsgType, OpenInterfaceInfo, OpenProcessInfo,
 };
 
 /// The `cardStyle` the document asks to send back after a card click.
@@ -21,10 +20,10 @@ const CLICKED_CARD_STYLE: &str = "0";
 /// Fails with an invalid-request error, before any I/O, when the answer carries no
 /// workflow enum data or `value` is not one of its `variable_value_enums`.
 pub fn process_click(
-    request: OpenRobotAnswerReqVo,
-    answer: &RobotAnswerRespVo,
+    request: AskRequest,
+    answer: &Answer,
     value: &str,
-) -> Result<OpenRobotAnswerReqVo, Error> {
+) -> Result<AskRequest, Error> {
     let (process_id, node_id) = workflow_ids(answer)?;
     let variable_id = answer
         .variable_id
@@ -87,7 +86,7 @@ pub struct CardClick {
 /// Fails with an invalid-request error when the answer has no card data, no workflow ids,
 /// no card at `card_index`, or no button named `button` on that card.
 pub fn card_click(
-    answer: &RobotAnswerRespVo,
+    answer: &Answer,
     card_index: usize,
     button: Option<&str>,
 ) -> Result<CardClick, Error> {
@@ -141,11 +140,11 @@ pub fn card_click(
 /// Turns `request` into a card click (`PROCESS_CARD_CLICK`) with [`card_click`]'s fields
 /// (message type `TEXT`: the question is JSON).
 pub fn process_card_click(
-    request: OpenRobotAnswerReqVo,
-    answer: &RobotAnswerRespVo,
+    request: AskRequest,
+    answer: &Answer,
     card_index: usize,
     button: Option<&str>,
-) -> Result<OpenRobotAnswerReqVo, Error> {
+) -> Result<AskRequest, Error> {
     let click = card_click(answer, card_index, button)?;
     let mut request = request.interface_info(click.interface_info);
     request.input_type_enum = InputTypeEnum::ProcessCardClick;
@@ -156,7 +155,7 @@ pub fn process_card_click(
     Ok(request)
 }
 
-fn workflow_ids(answer: &RobotAnswerRespVo) -> Result<(&str, &str), Error> {
+fn workflow_ids(answer: &Answer) -> Result<(&str, &str), Error> {
     let process_id = answer
         .process_id
         .as_deref()

@@ -8,10 +8,10 @@ use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use serde_json::Value;
 use sobot_client::{
-    AnswerType, AssessStatus, BizType, EmotionType, InputTypeEnum, LikeDislikeStatus, MsgType,
-    OpenRobotAnswerReqVo, PollOptions, PushType, RecordListParams, RobotAnswerReqVo, RobotType,
-    ScoreLevel, SobotClient, SolveStatus, SourceEnum, SourceListParams, StarLevel,
-    StatisticsSource, ValidTrigger2HumanType,
+    AnswerType, AskRequest, AssessStatus, BizType, EmotionType, InputTypeEnum, LikeDislikeStatus,
+    MsgType, PollOptions, PushType, QuestionRequest, RecordListParams, RobotType, ScoreLevel,
+    SobotClient, SolveStatus, SourceEnum, SourceListParams, StarLevel, StatisticsSource,
+    ValidTrigger2HumanType,
 };
 use time::macros::date;
 
@@ -46,18 +46,19 @@ async fn setup() -> (MockServer, SobotClient) {
 
 const TOKEN: &str = "4ac37cb2e9c740dba4b75a34d5358802";
 
-fn question() -> OpenRobotAnswerReqVo {
-    OpenRobotAnswerReqVo::new(
-        "Customer service",
-        "Customer service",
-        InputTypeEnum::Input,
-        "29967d81d67f4a708e8bd7d8f6356447",
-        BizType::Text,
-        "1000016",
-        "1",
-        MsgType::Text,
-        SourceEnum::Pc,
-    )
+fn question() -> AskRequest {
+    AskRequest::builder()
+        .question("Customer service")
+        .show_question("Customer service")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id("29967d81d67f4a708e8bd7d8f6356447")
+        .biz_type(BizType::Text)
+        .biz_type_id("1000016")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .unwrap()
 }
 
 async fn post_json<'a>(server: &'a MockServer, path: &str, response: &str) -> Mock<'a> {
@@ -118,7 +119,7 @@ async fn ask_init_end_session_and_push_info() {
         })
         .await;
     let info = client
-        .get_push_info("12789cf50b784e4480a02289ddc69fb9")
+        .fetch_push_info("12789cf50b784e4480a02289ddc69fb9")
         .send()
         .await
         .unwrap();
@@ -145,8 +146,8 @@ async fn answers_suggestions_and_callbacks() {
                 .body(fixture("answer_no_stream.response.json"));
         })
         .await;
-    let request: OpenRobotAnswerReqVo = serde_json::from_value(expected).unwrap();
-    let answers = client.answer_no_stream(request).send().await.unwrap();
+    let request: AskRequest = serde_json::from_value(expected).unwrap();
+    let answers = client.ask(request).send().await.unwrap();
     assert_eq!(answers.len(), 1);
     assert_eq!(answers[0].answer.as_deref(), Some("Customer service"));
     assert_eq!(no_stream.calls_async().await, 1);
@@ -157,9 +158,9 @@ async fn answers_suggestions_and_callbacks() {
         "answer_suggest.response.json",
     )
     .await;
-    let request: RobotAnswerReqVo =
+    let request: QuestionRequest =
         serde_json::from_value(fixture_json("answer_suggest.request.json")).unwrap();
-    let suggestions = client.answer_suggest(request).send().await.unwrap();
+    let suggestions = client.suggest(request).send().await.unwrap();
     assert_eq!(suggestions.qa_contents[0].question, "Customer service");
     assert_eq!(suggest.calls_async().await, 1);
 
@@ -169,9 +170,9 @@ async fn answers_suggestions_and_callbacks() {
         "answer_with_call_back.response.json",
     )
     .await;
-    let request: RobotAnswerReqVo =
+    let request: QuestionRequest =
         serde_json::from_value(fixture_json("answer_with_call_back.request.json")).unwrap();
-    client.answer_with_call_back(request).send().await.unwrap();
+    client.ask_with_callback(request).send().await.unwrap();
     assert_eq!(callback.calls_async().await, 1);
 }
 
@@ -226,7 +227,7 @@ async fn record_list_sends_every_documented_filter_and_the_language_header() {
         })
         .await;
     let page = client
-        .record_list(documented_record_params())
+        .list_reception_records(documented_record_params())
         .send()
         .await
         .unwrap();
@@ -265,7 +266,7 @@ async fn record_list_walks_every_page() {
     }
     let params = RecordListParams::new(date!(2025 - 11 - 01), date!(2025 - 11 - 20), 1, 2);
     let items: Vec<_> = client
-        .record_list(params.clone())
+        .list_reception_records(params.clone())
         .by_item()
         .try_collect()
         .await
@@ -275,7 +276,7 @@ async fn record_list_walks_every_page() {
         assert_eq!(mock.calls_async().await, 1);
     }
     let pages: Vec<_> = client
-        .record_list(params)
+        .list_reception_records(params)
         .look_ahead(1)
         .by_page()
         .try_collect()
@@ -330,28 +331,28 @@ async fn lookup_lists_decode_their_fixtures() {
         "simple_list.response.json",
     )
     .await;
-    assert!(
-        !client
-            .query_ai_robot_list()
-            .send()
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!client.list_robots().send().await.unwrap().is_empty());
     let params: SourceListParams =
         serde_json::from_value(fixture_json("source_list.request.json")).unwrap();
-    assert!(!client.source_list(params).send().await.unwrap().is_empty());
-    assert!(!client.get_timezone_info().send().await.unwrap().is_empty());
-    assert!(!client.get_labels().send().await.unwrap().is_empty());
     assert!(
         !client
-            .get_label_info_list()
+            .list_channels(params)
             .send()
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(!client.simple_list().send().await.unwrap().is_empty());
+    assert!(!client.list_timezones().send().await.unwrap().is_empty());
+    assert!(!client.list_labels().send().await.unwrap().is_empty());
+    assert!(
+        !client
+            .list_dislike_labels()
+            .send()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!client.list_audiences().send().await.unwrap().is_empty());
     for mock in [robots, sources, zones, labels, dislikes, audiences] {
         assert_eq!(mock.calls_async().await, 1);
     }
@@ -372,17 +373,21 @@ async fn bad_input_is_rejected_before_any_request() {
         .build()
         .unwrap();
     let zero_page = RecordListParams::new(date!(2025 - 11 - 20), date!(2025 - 11 - 20), 1, 0);
-    let err = client.record_list(zero_page).send().await.unwrap_err();
+    let err = client
+        .list_reception_records(zero_page)
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_invalid_request(), "{err:?}");
     let backwards = RecordListParams::new(date!(2025 - 11 - 20), date!(2025 - 11 - 01), 1, 10);
     let err = client
-        .record_list(backwards.clone())
+        .list_reception_records(backwards.clone())
         .send()
         .await
         .unwrap_err();
     assert!(err.is_invalid_request(), "{err:?}");
     let err = client
-        .record_list(backwards)
+        .list_reception_records(backwards)
         .by_item()
         .try_collect::<Vec<_>>()
         .await
@@ -395,19 +400,15 @@ async fn bad_input_is_rejected_before_any_request() {
     let mut missing_robot = question();
     missing_robot.robotid.clear();
     let err = client
-        .answer(missing_robot.clone())
+        .ask_stream(missing_robot.clone())
         .send()
         .await
         .unwrap_err();
     assert!(err.is_invalid_request());
-    let err = client
-        .answer_no_stream(missing_robot)
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.ask(missing_robot).send().await.unwrap_err();
     assert!(err.is_invalid_request());
     // A poll for an answer without a delay.
-    let answers: Vec<sobot_client::RobotAnswerRespVo> =
+    let answers: Vec<sobot_client::Answer> =
         serde_json::from_value(fixture_json("answer_no_stream.response.json")["data"].clone())
             .unwrap();
     let err = client
@@ -434,7 +435,7 @@ async fn a_delayed_answer_polls_push_info_until_polling_ends() {
             then.status(200).json_body(running);
         })
         .await;
-    let mut answers: Vec<sobot_client::RobotAnswerRespVo> =
+    let mut answers: Vec<sobot_client::Answer> =
         serde_json::from_value(fixture_json("answer_no_stream.response.json")["data"].clone())
             .unwrap();
     let mut answer = answers.remove(0);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use httpmock::MockServer;
 use sobot_client::{
-    AnswerEvent, BizType, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, SobotClient, SourceEnum,
+    AnswerEvent, AskRequest, BizType, InputTypeEnum, MsgType, SobotClient, SourceEnum,
     TransferResult,
 };
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -157,18 +157,19 @@ async fn client_for(api_base: &str) -> (SobotClient, MockServer) {
     (client, tokens)
 }
 
-fn question() -> OpenRobotAnswerReqVo {
-    OpenRobotAnswerReqVo::new(
-        "hello",
-        "hello",
-        InputTypeEnum::Input,
-        "biz",
-        BizType::Text,
-        "1000016",
-        "1",
-        MsgType::Text,
-        SourceEnum::Pc,
-    )
+fn question() -> AskRequest {
+    AskRequest::builder()
+        .question("hello")
+        .show_question("hello")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id("biz")
+        .biz_type(BizType::Text)
+        .biz_type_id("1000016")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .unwrap()
 }
 
 const INFO: &str = r#"{"robot_answer_type":"PROCESS","robot_answer_message_type":"PROCESS_INFO","answer":"","transfer_result":"NO_ACTION","roundid":"r1","msgid":"m1","ai_agent_cid":"cid-1","biz_id":"biz","robot_name":"Ai-Agent","robot_logo":"","robotid":"1","robot_status":"ENABLE","delay":5,"process_id":"p1","node_id":"n1","variable_id":"v1","variable_value_enums":["yes","no"]}"#;
@@ -197,7 +198,7 @@ async fn events_arrive_typed_in_order_one_at_a_time_and_error_end_ends_the_strea
     )
     .await;
     let (client, _tokens) = client_for(&server.base).await;
-    let mut stream = client.answer(question()).send().await.unwrap();
+    let mut stream = client.ask_stream(question()).send().await.unwrap();
     let mut received = Vec::new();
     for expected_sent in 1..=5 {
         let event = tokio::time::timeout(Duration::from_secs(3), stream.next())
@@ -249,7 +250,7 @@ async fn events_arrive_typed_in_order_one_at_a_time_and_error_end_ends_the_strea
 async fn dropping_the_stream_closes_the_connection() {
     let server = serve(events(), None).await;
     let (client, _tokens) = client_for(&server.base).await;
-    let mut stream = client.answer(question()).send().await.unwrap();
+    let mut stream = client.ask_stream(question()).send().await.unwrap();
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.text(), Some("Hé"));
     drop(stream);
@@ -269,7 +270,7 @@ async fn collect_text_reads_the_whole_answer() {
         ack.send(()).unwrap();
     }
     let text = client
-        .answer(question())
+        .ask_stream(question())
         .send()
         .await
         .unwrap()

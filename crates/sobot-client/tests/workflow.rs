@@ -5,10 +5,7 @@
 use httpmock::MockServer;
 use serde_json::{Value, json};
 use sobot_client::workflow::{card_click, process_card_click, process_click};
-use sobot_client::{
-    BizType, InputTypeEnum, MsgType, OpenRobotAnswerReqVo, RobotAnswerRespVo, SobotClient,
-    SourceEnum,
-};
+use sobot_client::{Answer, AskRequest, BizType, InputTypeEnum, MsgType, SobotClient, SourceEnum};
 
 fn fixture_json(name: &str) -> Value {
     let path = format!(
@@ -19,22 +16,23 @@ fn fixture_json(name: &str) -> Value {
 }
 
 /// The streaming answer example's answer (with workflow enum data and a card).
-fn documented_answer() -> RobotAnswerRespVo {
+fn documented_answer() -> Answer {
     serde_json::from_value(fixture_json("answer.response.json")["data"][0].clone()).unwrap()
 }
 
-fn base_request() -> OpenRobotAnswerReqVo {
-    OpenRobotAnswerReqVo::new(
-        "x",
-        "x",
-        InputTypeEnum::Input,
-        "29967d81d67f4a708e8bd7d8f6356447",
-        BizType::Text,
-        "1000016",
-        "1",
-        MsgType::Text,
-        SourceEnum::Pc,
-    )
+fn base_request() -> AskRequest {
+    AskRequest::builder()
+        .question("x")
+        .show_question("x")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id("29967d81d67f4a708e8bd7d8f6356447")
+        .biz_type(BizType::Text)
+        .biz_type_id("1000016")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .unwrap()
 }
 
 /// Drops `null` members, so that "absent" and "null" compare equal (the typed models do
@@ -248,4 +246,91 @@ async fn a_conversation_inits_once_carries_the_chat_id_and_ends() {
     // Ending twice sends nothing more.
     chat.end().await.unwrap();
     assert_eq!(end.calls_async().await, 1);
+}
+
+/// A streamed answer's chat id is what the next question carries, as for a plain answer.
+#[tokio::test]
+async fn a_streamed_answer_records_the_chat_id_for_the_next_question() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/api/get_token");
+            then.status(200)
+                .json_body(fixture_json("get_token.response.json"));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/ask_init");
+            then.status(200)
+                .json_body(fixture_json("ask_init.response.json"));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/answer");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(concat!(
+                    "data: {\"robot_answer_message_type\":\"MESSAGE\",\"answer\":\"Hi\",",
+                    "\"msgid\":\"m1\",\"ai_agent_cid\":\"cid-from-the-stream\"}\n\n",
+                ));
+        })
+        .await;
+    let next = server
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/answer_no_stream")
+                .json_body_includes(r#"{"ai_agent_cid":"cid-from-the-stream"}"#);
+            then.status(200)
+                .json_body(fixture_json("answer_no_stream.response.json"));
+        })
+        .await;
+    let client = SobotClient::builder()
+        .appid("1")
+        .app_key("2")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut chat = client.conversation("1", "a97e877ad6b9403bbf945401ea331111");
+    let text = chat.ask_stream("hello").await.unwrap().collect_text().await;
+    assert_eq!(text.unwrap(), "Hi");
+    assert_eq!(chat.ai_agent_cid().as_deref(), Some("cid-from-the-stream"));
+    chat.ask("again").await.unwrap();
+    assert_eq!(next.calls_async().await, 1);
+}
+
+/// A request with several required texts is built by name; a missing one is named, and
+/// nothing is sent.
+#[test]
+fn a_builder_names_the_missing_required_field() {
+    let err = AskRequest::builder()
+        .question("hello")
+        .show_question("hello")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_type(BizType::Text)
+        .biz_type_id("1000016")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .unwrap_err();
+    assert!(err.is_invalid_request(), "{err}");
+    assert!(err.to_string().contains("`biz_id`"), "{err}");
+    let request = AskRequest::builder()
+        .question("hello")
+        .show_question("hello")
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id("visitor")
+        .biz_type(BizType::Text)
+        .biz_type_id("1000016")
+        .robotid("1")
+        .msg_type(MsgType::Text)
+        .source_enum(SourceEnum::Pc)
+        .build()
+        .unwrap()
+        .uid("u-1");
+    assert_eq!(request.biz_id, "visitor");
+    assert_eq!(request.uid.as_deref(), Some("u-1"));
+    let shown = format!("{:?}", AskRequest::builder().question("secret question"));
+    assert!(!shown.contains("secret question"), "{shown}");
 }

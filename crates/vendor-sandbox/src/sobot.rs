@@ -18,8 +18,8 @@ use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sobot_client::{
-    InputTypeEnum, OpenRobotAnswerReqVo, ReceptionRecord, RecordListParams, RobotAnswerReqVo,
-    RobotAnswerRespVo, SobotResponse,
+    Answer, AskRequest, InputTypeEnum, QuestionRequest, ReceptionRecord, RecordListParams,
+    SobotResponse,
 };
 
 use crate::data::typed;
@@ -55,20 +55,17 @@ pub(crate) fn routes() -> Router<Shared> {
         .route(crate::SOBOT_TOKEN_ROUTE, get(get_token))
         .route("/ai-agent-open/ask/ask_init", get(ask_init))
         .route(ANSWER_ROUTE, post(answer))
-        .route(
-            "/ai-agent-open/ask/answer_no_stream",
-            post(answer_no_stream),
-        )
-        .route("/ai-agent-open/ask/answer_suggest", post(answer_suggest))
+        .route("/ai-agent-open/ask/answer_no_stream", post(ask))
+        .route("/ai-agent-open/ask/answer_suggest", post(suggest))
         .route(
             "/ai-agent-open/ask/answer_with_call_back",
-            post(answer_with_call_back),
+            post(ask_with_callback),
         )
         .route("/ai-agent-open/ask/end_session", get(end_session))
-        .route("/ai-agent-open/ask/get_push_info", get(get_push_info))
+        .route("/ai-agent-open/ask/get_push_info", get(fetch_push_info))
         .route(
             "/ai-agent-open/api/statistics/recordList",
-            post(record_list),
+            post(list_reception_records),
         )
         .route(
             "/ai-agent-open/api/statistics/queryAiRobotList",
@@ -220,8 +217,8 @@ struct Question {
     choice: Option<String>,
 }
 
-impl From<&OpenRobotAnswerReqVo> for Question {
-    fn from(r: &OpenRobotAnswerReqVo) -> Self {
+impl From<&AskRequest> for Question {
+    fn from(r: &AskRequest) -> Self {
         Self {
             question: r.question.clone(),
             input: r.input_type_enum.clone(),
@@ -233,8 +230,8 @@ impl From<&OpenRobotAnswerReqVo> for Question {
     }
 }
 
-impl From<&RobotAnswerReqVo> for Question {
-    fn from(r: &RobotAnswerReqVo) -> Self {
+impl From<&QuestionRequest> for Question {
+    fn from(r: &QuestionRequest) -> Self {
         Self {
             question: r.question.clone(),
             input: r.input_type_enum.clone(),
@@ -332,7 +329,7 @@ fn script(state: &Shared, q: &Question) -> Script {
         })
         .collect();
     // Check the item is one the client can parse.
-    let parsed: RobotAnswerRespVo = typed(info.clone());
+    let parsed: Answer = typed(info.clone());
     info = serde_json::to_value(parsed).unwrap_or(info);
     Script {
         chunks,
@@ -350,7 +347,7 @@ async fn answer(
     State(state): State<Shared>,
     headers: HeaderMap,
     cut: Option<Extension<CutAfter>>,
-    body: Result<Json<OpenRobotAnswerReqVo>, JsonRejection>,
+    body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Response {
     if let Err(r) = check_token(&state, &headers) {
         return r;
@@ -394,10 +391,10 @@ async fn answer(
         .into_response()
 }
 
-async fn answer_no_stream(
+async fn ask(
     State(state): State<Shared>,
     headers: HeaderMap,
-    body: Result<Json<OpenRobotAnswerReqVo>, JsonRejection>,
+    body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Response {
     if let Err(r) = check_token(&state, &headers) {
         return r;
@@ -412,10 +409,10 @@ async fn answer_no_stream(
     ok(Value::Array(s.infos))
 }
 
-async fn answer_suggest(
+async fn suggest(
     State(state): State<Shared>,
     headers: HeaderMap,
-    body: Result<Json<RobotAnswerReqVo>, JsonRejection>,
+    body: Result<Json<QuestionRequest>, JsonRejection>,
 ) -> Response {
     if let Err(r) = check_token(&state, &headers) {
         return r;
@@ -443,10 +440,10 @@ fn local_url(text: &str) -> bool {
     })
 }
 
-async fn answer_with_call_back(
+async fn ask_with_callback(
     State(state): State<Shared>,
     headers: HeaderMap,
-    body: Result<Json<RobotAnswerReqVo>, JsonRejection>,
+    body: Result<Json<QuestionRequest>, JsonRejection>,
 ) -> Response {
     if let Err(r) = check_token(&state, &headers) {
         return r;
@@ -525,7 +522,7 @@ struct PushQuery {
     msgid: Option<String>,
 }
 
-async fn get_push_info(
+async fn fetch_push_info(
     State(state): State<Shared>,
     headers: HeaderMap,
     Query(q): Query<PushQuery>,
@@ -542,7 +539,7 @@ async fn get_push_info(
     }
 }
 
-async fn record_list(
+async fn list_reception_records(
     State(state): State<Shared>,
     headers: HeaderMap,
     body: Result<Json<RecordListParams>, JsonRejection>,

@@ -191,7 +191,7 @@ async fn operate(op: Op, kind: Kind, sandbox: &Sandbox, setup: &Setup) -> Result
             after_warm_up(kind, sandbox);
             let params = RecordListParams::new(date!(2026 - 01 - 01), date!(2026 - 12 - 31), 1, 10);
             let page = client
-                .record_list(params)
+                .list_reception_records(params)
                 .send()
                 .await
                 .map_err(Failure::Call)?;
@@ -211,13 +211,14 @@ async fn operate(op: Op, kind: Kind, sandbox: &Sandbox, setup: &Setup) -> Result
             let clock = (kind == Kind::ClockOffOnce).then(|| {
                 let first = Arc::new(AtomicBool::new(true));
                 let behind = SKEW_BEYOND_SECS.unsigned_abs();
-                let clock: itnio_client::Clock = Arc::new(move || {
-                    if first.swap(false, Ordering::SeqCst) {
-                        now_secs() - behind
-                    } else {
-                        now_secs()
-                    }
-                });
+                let clock: Arc<dyn itnio_client::Clock> =
+                    itnio_client::clock_from_unix_seconds(move || {
+                        if first.swap(false, Ordering::SeqCst) {
+                            now_secs() - behind
+                        } else {
+                            now_secs()
+                        }
+                    });
                 clock
             });
             let page = setup

@@ -131,7 +131,7 @@ impl Setup {
     pub(crate) fn itnio(
         &self,
         sandbox: &Sandbox,
-        clock: Option<itnio_client::Clock>,
+        clock: Option<Arc<dyn itnio_client::Clock>>,
     ) -> ItnioClient {
         let c = sandbox.credentials();
         let mut builder = ItnioClient::builder()

@@ -170,6 +170,9 @@ pub(crate) struct Struct {
     pub request_side: bool,
     /// `x-range` pairs (dotted paths inside this struct) checked by `validate`.
     pub ranges: Vec<(String, String)>,
+    /// `x-internal`: read by hand-written code that exposes its own public type, so it is
+    /// `pub(crate)` (one public type per concept).
+    pub internal: bool,
 }
 
 /// The value type of an enum.
@@ -219,8 +222,10 @@ pub(crate) enum Response {
     Envelope { envelope: String, data: Ty },
     /// An unwrapped JSON body.
     Bare(Ty),
-    /// A server-sent event stream; each event's data is `event`.
-    Events(Ty),
+    /// A server-sent event stream; each event's data is `event`, and the stream is read
+    /// into the hand-written type `output` (`x-stream-output`), whose
+    /// `open(HttpClient, RequestSpec)` sends the request.
+    Events { event: Ty, output: String },
 }
 
 /// Where the page numbers of a response are.
@@ -252,9 +257,11 @@ pub(crate) struct Body {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Operation {
-    /// `operationId` (snake_case).
+    /// `operationId` (snake_case): the vendor's name, for the docs.
     pub id: String,
-    /// `PascalCase` of the id: the builder's name.
+    /// The Rust name (`x-rust-name`, else the id): the client method's name.
+    pub rust: String,
+    /// `PascalCase` of the Rust name: the operation type's name.
     pub name: String,
     pub method: String,
     pub path: String,

@@ -167,8 +167,9 @@ fn render_mod(api: &Api, modules: &[String]) -> String {
     out.line(HEADER);
     out.inner_doc(&format!(
         "Generated from `openapi.yaml` ({}) by `cargo xtask codegen`: the models and enums \
-         of its `components.schemas`, and one request builder per operation.\n\n\
-         Every builder takes a `common_http::HttpClient` and its request; `to_spec()` \
+         of its `components.schemas`, and one operation type per endpoint.\n\n\
+         The crate root re-exports everything public here (this module is private, so each \
+         type has one path). Every operation is made by a client method; `to_spec()` \
          validates the documented constraints before any I/O, `send()` decodes the vendor's \
          envelope{}.",
         api.title,

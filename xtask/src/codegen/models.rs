@@ -154,13 +154,25 @@ pub(crate) fn write_fields(out: &mut Out, fields: &[Field], ctx: Ctx) {
     }
 }
 
-/// A parameter type for a value of `ty` in `new`/setters, and whether `.into()` is needed.
-pub(crate) fn arg_ty(ty: &Ty) -> (String, bool) {
+/// A parameter type for a value of `ty` in `new`/setters, and the expression that turns
+/// the argument `var` into the field's value (a list takes any iterator of convertible
+/// items: an array, a `Vec`, or a mapped iterator).
+pub(crate) fn arg_ty(ty: &Ty, var: &str) -> (String, String) {
     match ty {
-        Ty::String | Ty::Enum(_) | Ty::Vec(_) | Ty::DateOrDateTime | Ty::Json | Ty::Timestamp => {
-            (format!("impl Into<{}>", ty.rust()), true)
+        Ty::Vec(item) => match item.as_ref() {
+            Ty::String | Ty::Enum(_) | Ty::DateOrDateTime | Ty::Timestamp => (
+                format!("impl IntoIterator<Item = impl Into<{}>>", item.rust()),
+                format!("{var}.into_iter().map(Into::into).collect()"),
+            ),
+            other => (
+                format!("impl IntoIterator<Item = {}>", other.rust()),
+                format!("{var}.into_iter().collect()"),
+            ),
+        },
+        Ty::String | Ty::Enum(_) | Ty::DateOrDateTime | Ty::Json | Ty::Timestamp => {
+            (format!("impl Into<{}>", ty.rust()), format!("{var}.into()"))
         }
-        other => (other.rust(), false),
+        other => (other.rust(), var.to_owned()),
     }
 }
 
@@ -175,6 +187,17 @@ pub(crate) fn ctor_fields(fields: &[Field]) -> Vec<&Field> {
 /// Writes `pub fn new(..) -> Self` for `fields` (plus an extra trailing argument, for the
 /// body of a parameters struct).
 pub(crate) fn write_new(out: &mut Out, what: &str, fields: &[Field], extra: Option<(&str, &str)>) {
+    write_new_with(out, "pub", what, fields, extra);
+}
+
+/// [`write_new`] with the given visibility.
+fn write_new_with(
+    out: &mut Out,
+    vis: &str,
+    what: &str,
+    fields: &[Field],
+    extra: Option<(&str, &str)>,
+) {
     let args = ctor_fields(fields);
     let count = args.len() + usize::from(extra.is_some());
     if count == 0 {
@@ -189,22 +212,23 @@ pub(crate) fn write_new(out: &mut Out, what: &str, fields: &[Field], extra: Opti
     }
     let mut params: Vec<String> = args
         .iter()
-        .map(|f| format!("{}: {}", f.rust, arg_ty(&f.ty).0))
+        .map(|f| format!("{}: {}", f.rust, arg_ty(&f.ty, "").0))
         .collect();
     if let Some((name, ty)) = extra {
         params.push(format!("{name}: {ty}"));
     }
-    out.line(format!("pub fn new({}) -> Self {{", params.join(", ")));
+    out.line(format!("{vis} fn new({}) -> Self {{", params.join(", ")));
     out.line("Self {");
     for f in fields {
         if let Some(variant) = &f.fixed {
             let Ty::Enum(e) = &f.ty else { continue };
             out.line(format!("{}: {e}::{variant},", f.rust));
         } else if f.required {
-            if arg_ty(&f.ty).1 {
-                out.line(format!("{}: {}.into(),", f.rust, f.rust));
-            } else {
+            let (_, value) = arg_ty(&f.ty, &f.rust);
+            if value == f.rust {
                 out.line(format!("{},", f.rust));
+            } else {
+                out.line(format!("{}: {value},", f.rust));
             }
         } else {
             out.line(format!("{}: None,", f.rust));
@@ -235,15 +259,14 @@ pub(crate) fn write_setters(out: &mut Out, fields: &[Field], target: Option<&str
         if convention_prefix(naming::bare(&f.rust)) {
             out.line("#[allow(clippy::wrong_self_convention)]");
         }
-        let (ty, into) = arg_ty(&f.ty);
+        let (ty, value) = arg_ty(&f.ty, "value");
         out.line(format!(
             "pub fn {}(mut self, value: {ty}) -> Self {{",
             f.rust
         ));
         match target {
             Some(inner) => out.line(format!("self.{inner} = self.{inner}.{}(value);", f.rust)),
-            None if into => out.line(format!("self.{} = Some(value.into());", f.rust)),
-            None => out.line(format!("self.{} = Some(value);", f.rust)),
+            None => out.line(format!("self.{} = Some({value});", f.rust)),
         }
         out.line("self");
         out.line("}");
@@ -382,18 +405,54 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
         ""
     };
     out.line("#[non_exhaustive]");
-    out.line(format!("pub struct {}{generics} {{", s.name));
+    let vis = if s.internal {
+        out.line("#[allow(unreachable_pub)]");
+        "pub(crate)"
+    } else {
+        "pub"
+    };
+    out.line(format!("{vis} struct {}{generics} {{", s.name));
     write_fields(out, &s.fields, Ctx::Model);
     out.line("}");
     out.blank();
     write_redacting_debug(out, &s.name, s.envelope, &s.fields, false);
+    if !s.envelope && !s.internal {
+        write_wire_fields(out, s);
+    }
 
     let json_strings: Vec<&Field> = s.fields.iter().filter(|f| f.json_string).collect();
     if !s.request_side && json_strings.is_empty() {
         return;
     }
     out.line(format!("impl{generics} {}{generics} {{", s.name));
-    if s.request_side {
+    let builder = s.request_side && needs_builder(&s.fields);
+    if builder {
+        out.doc(&format!(
+            "A builder: set the required fields ({}), then `build()`; the optional ones \
+             start unset and have setters here.",
+            ctor_fields(&s.fields)
+                .iter()
+                .map(|f| format!("`{}`", f.rust))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        out.line(format!("pub fn builder() -> {}Builder {{", s.name));
+        out.line(format!("{}Builder::default()", s.name));
+        out.line("}");
+        out.blank();
+        // For this crate's own code, which has every field at hand.
+        out.line("#[allow(dead_code)]");
+        write_new_with(
+            out,
+            "pub(crate)",
+            &format!("A `{}`", s.name),
+            &s.fields,
+            None,
+        );
+        write_setters(out, &s.fields, None);
+        out.blank();
+        write_validate(out, api, s);
+    } else if s.request_side {
         write_new(out, &format!("A `{}`", s.name), &s.fields, None);
         write_setters(out, &s.fields, None);
         out.blank();
@@ -425,9 +484,107 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     }
     out.line("}");
     out.blank();
+    if builder {
+        write_builder(out, s);
+    }
     if s.request_side && ctor_fields(&s.fields).is_empty() {
         write_default(out, &s.name);
     }
+}
+
+/// Whether a request struct gets a builder instead of a positional `new`: more than three
+/// required arguments, at least two of them text (easy to swap unnoticed).
+fn needs_builder(fields: &[Field]) -> bool {
+    let args = ctor_fields(fields);
+    args.len() > 3 && args.iter().filter(|f| f.ty == Ty::String).count() >= 2
+}
+
+/// `<Name>Builder`: the required fields of `s` by name; `build()` names the first one
+/// missing as an invalid request, before anything is sent.
+fn write_builder(out: &mut Out, s: &Struct) {
+    let name = format!("{}Builder", s.name);
+    let args = ctor_fields(&s.fields);
+    out.doc(&format!(
+        "Builds a [`{}`] from its required fields, each set by name.",
+        s.name
+    ));
+    out.line("#[derive(Clone, Default)]");
+    out.line("#[must_use = \"a builder does nothing until `build()`\"]");
+    out.line(format!("pub struct {name} {{"));
+    for f in &args {
+        out.line(format!("{}: Option<{}>,", f.rust, f.ty.rust()));
+    }
+    out.line("}");
+    out.blank();
+    // The values may be secret: `Debug` says only which fields are set.
+    out.line(format!("impl std::fmt::Debug for {name} {{"));
+    out.line("fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {");
+    out.line(format!("f.debug_struct({})", lit(&name)));
+    for f in &args {
+        out.line(format!(
+            ".field({}, &self.{}.is_some())",
+            lit(naming::bare(&f.rust)),
+            f.rust
+        ));
+    }
+    out.line(".finish()");
+    out.line("}");
+    out.line("}");
+    out.blank();
+    out.line(format!("impl {name} {{"));
+    for f in &args {
+        out.doc(&format!("Sets `{}` (required): {}", f.wire, f.doc));
+        let (ty, value) = arg_ty(&f.ty, "value");
+        out.line(format!(
+            "pub fn {}(mut self, value: {ty}) -> Self {{",
+            f.rust
+        ));
+        out.line(format!("self.{} = Some({value});", f.rust));
+        out.line("self");
+        out.line("}");
+        out.blank();
+    }
+    out.doc(&format!(
+        "The [`{}`]; a required field left unset is an invalid-request error naming it \
+         (nothing has been sent).",
+        s.name
+    ));
+    out.line(format!(
+        "pub fn build(self) -> Result<{}, common_http::Error> {{",
+        s.name
+    ));
+    out.line(format!("Ok({} {{", s.name));
+    for f in &s.fields {
+        if let Some(variant) = &f.fixed {
+            let Ty::Enum(e) = &f.ty else { continue };
+            out.line(format!("{}: {e}::{variant},", f.rust));
+        } else if f.required {
+            out.line(format!(
+                "{}: self.{}.ok_or_else(|| common_http::Error::invalid_request(\"`{}` is required\"))?,",
+                f.rust, f.rust, f.wire
+            ));
+        } else {
+            out.line(format!("{}: None,", f.rust));
+        }
+    }
+    out.line("})");
+    out.line("}");
+    out.line("}");
+    out.blank();
+}
+
+/// The struct's field names on the wire, in the documented order: tabular output (the
+/// command-line tool's columns) names them from here instead of copying the list.
+fn write_wire_fields(out: &mut Out, s: &Struct) {
+    out.line(format!("impl {} {{", s.name));
+    out.doc("The field names on the wire, in the documented order.");
+    let names: Vec<String> = s.fields.iter().map(|f| lit(&f.wire)).collect();
+    out.line(format!(
+        "pub const WIRE_FIELDS: &'static [&'static str] = &[{}];",
+        names.join(", ")
+    ));
+    out.line("}");
+    out.blank();
 }
 
 /// `impl Default` through an argument-less `new()` (clippy's `new_without_default`).

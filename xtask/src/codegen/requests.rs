@@ -4,14 +4,7 @@
 use super::ir::{Api, Field, Operation, PageIn, ParamIn, Response, Ty};
 use super::models::{self, Ctx};
 use super::render::{Out, lit};
-use super::spec::body_path;
-
-/// Whether `common_http` can decode a JSON server-sent-event stream yet
-/// (`HttpClient::send_sse`). Until it can, streaming builders stop at `to_spec()`.
-const HAS_SEND_SSE: bool = true;
-
-/// Pages fetched ahead by default (`common_http::paginate::DEFAULT_LOOK_AHEAD`).
-const DEFAULT_LOOK_AHEAD: &str = "common_http::paginate::DEFAULT_LOOK_AHEAD";
+use super::spec::{BUILDER_METHODS, body_path};
 
 pub(crate) fn render(api: &Api, header: &str) -> String {
     let mut body = Out::default();
@@ -26,8 +19,9 @@ pub(crate) fn render(api: &Api, header: &str) -> String {
     let mut out = Out::default();
     out.line(header);
     out.inner_doc(&format!(
-        "Request builders of the {}: one per operation, each with `to_spec()` (validated \
-         before any I/O) and `send()`; paginated operations add `by_page()` and `by_item()`.",
+        "Operations of the {}: one type per endpoint, each an `Operation` (`with_options`, \
+         `to_spec`, `send`); listings are `PagedOperation`s (`look_ahead`, `by_page`, \
+         `by_item`).",
         api.title
     ));
     out.blank();
@@ -166,12 +160,11 @@ fn render_params(out: &mut Out, api: &Api, op: &Operation) {
     out.line("}");
     out.blank();
     out.doc(&format!(
-        "Validates, then describes the request: `{} {}` with the parameters in the \
-         documented order.",
+        "Describes the request: `{} {}` with the parameters in the documented order, \
+         without checking them (the operation validates before it describes).",
         op.method, op.path
     ));
-    out.line("pub fn to_spec(&self) -> Result<common_http::RequestSpec, common_http::Error> {");
-    out.line("self.validate()?;");
+    out.line("pub fn describe(&self) -> Result<common_http::RequestSpec, common_http::Error> {");
     out.line(format!(
         "let mut spec = common_http::RequestSpec::new({}, {});",
         method_const(&op.method),
@@ -195,14 +188,38 @@ fn render_params(out: &mut Out, api: &Api, op: &Operation) {
     }
 }
 
-/// The payload type `send()` returns and the envelope type it is decoded through.
-fn payload(op: &Operation) -> Option<(String, String)> {
+/// What `execute` returns and how: (output type, body of `execute`).
+fn output(api: &Api, op: &Operation) -> (String, String) {
+    let paged_in_envelope = op
+        .pagination
+        .as_ref()
+        .is_some_and(|p| p.response_in == PageIn::Envelope);
     match &op.response {
-        Response::Envelope { envelope, data } => {
-            Some((data.rust(), format!("{envelope}<{}>", data.rust())))
+        Response::Envelope { data, .. } if paged_in_envelope => {
+            let item = page_item(api, op).map(|t| t.rust()).unwrap_or_default();
+            (
+                format!("common_http::paginate::Page<{item}>"),
+                format!(
+                    "let (items, envelope) = http.send_json::<super::support::Whole<Option<{}>>>(spec).await?;\n{}",
+                    data.rust(),
+                    envelope_page(api, op)
+                ),
+            )
         }
-        Response::Bare(ty) => Some((ty.rust(), format!("common_http::Bare<{}>", ty.rust()))),
-        Response::Events(_) => None,
+        Response::Envelope { envelope, data } => (
+            data.rust(),
+            format!("http.send_json::<{envelope}<{}>>(spec).await", data.rust()),
+        ),
+        Response::Bare(ty) => (
+            ty.rust(),
+            format!(
+                "http.send_json::<common_http::Bare<{}>>(spec).await",
+                ty.rust()
+            ),
+        ),
+        Response::Events { output, .. } => {
+            (output.clone(), format!("{output}::open(http, spec).await"))
+        }
     }
 }
 
@@ -230,21 +247,21 @@ fn page_item(api: &Api, op: &Operation) -> Option<Ty> {
     }
 }
 
-/// Where a request-side name lives in the builder's request: (expression prefix, fields).
+/// Where a request-side name lives in the operation's request: (expression prefix, fields).
 fn request_path<'a>(
     api: &'a Api,
     op: &'a Operation,
     name: &str,
 ) -> Option<(String, Vec<&'a Field>)> {
     if let Some(p) = op.params.iter().find(|p| p.field.wire == name) {
-        return Some(("request".into(), vec![&p.field]));
+        return Some(("self.request".into(), vec![&p.field]));
     }
     let body = op.body.as_ref()?;
     let path = body_path(&api.structs, &body.schema, name)?;
     let base = if op.has_params_type() {
-        "request.body"
+        "self.request.body"
     } else {
-        "request"
+        "self.request"
     };
     Some((base.into(), path))
 }
@@ -261,11 +278,70 @@ fn place(base: &str, path: &[&Field]) -> Option<String> {
     Some(expr)
 }
 
+/// The setters of an operation: its optional parameters, the optional fields of its body,
+/// and the optional fields of the body's required nested objects (Itniotech's `params`),
+/// each forwarded to where the field lives. A name is used once (the first place wins).
+fn setter_groups(api: &Api, op: &Operation) -> Vec<(String, Vec<Field>)> {
+    let mut groups: Vec<(String, Vec<Field>)> = Vec::new();
+    if op.has_params_type() {
+        let params = op.params.iter().map(|p| p.field.clone()).collect();
+        groups.push(("request".into(), params));
+    }
+    if let Some(body) = &op.body
+        && let Some(schema) = api.find_struct(&body.schema)
+    {
+        let base = if op.has_params_type() {
+            "request.body"
+        } else {
+            "request"
+        };
+        groups.push((base.into(), schema.fields.clone()));
+        for f in schema.fields.iter().filter(|f| f.required) {
+            if let Ty::Struct(nested) = &f.ty
+                && let Some(nested) = api.find_struct(nested)
+            {
+                groups.push((format!("{base}.{}", f.rust), nested.fields.clone()));
+            }
+        }
+    }
+    let mut used: Vec<String> = BUILDER_METHODS.iter().map(|m| (*m).to_owned()).collect();
+    for (_, fields) in &mut groups {
+        fields.retain(|f| {
+            let settable = !f.required || (f.fixed.is_none() && !matches!(f.ty, Ty::Struct(_)));
+            if !settable || used.contains(&f.rust) {
+                return false;
+            }
+            used.push(f.rust.clone());
+            true
+        });
+    }
+    groups
+}
+
+/// Setters on the operation for `fields` of the value at `target` (under `self`): an
+/// optional field goes through that value's own setter, a required one is assigned.
+fn write_forwarding_setters(out: &mut Out, fields: &[Field], target: &str) {
+    let optional: Vec<Field> = fields.iter().filter(|f| !f.required).cloned().collect();
+    models::write_setters(out, &optional, Some(target));
+    for f in fields.iter().filter(|f| f.required) {
+        out.blank();
+        out.doc(&format!("Sets `{}`: {}", f.wire, f.doc));
+        let (ty, value) = models::arg_ty(&f.ty, "value");
+        out.line(format!(
+            "pub fn {}(mut self, value: {ty}) -> Self {{",
+            f.rust
+        ));
+        out.line(format!("self.{target}.{} = {value};", f.rust));
+        out.line("self");
+        out.line("}");
+    }
+}
+
 fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
     let name = &op.name;
     let request_ty = op.request_type();
-    let paged = op.pagination.is_some();
-    let item = page_item(api, op);
+    let item = page_item(api, op).filter(|_| op.pagination.is_some());
+    let (output_ty, execute) = output(api, op);
 
     // Docs.
     out.doc(&op.summary);
@@ -275,6 +351,9 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
     }
     out.blank_doc();
     let mut facts = vec![format!("`{} {}`", op.method, op.path)];
+    if op.rust != op.id {
+        facts.push(format!("the vendor calls it `{}`", op.id));
+    }
     facts.push(format!("authentication: `{}`", op.auth));
     if let Some(base) = &op.base {
         facts.push(format!("served from the `{base}` base URL"));
@@ -285,32 +364,27 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
         "never retried".into()
     });
     out.doc(&format!("{}.", facts.join("; ")));
-    match (&op.response, paged) {
-        (Response::Events(ty), _) => {
-            out.blank_doc();
-            out.doc(&if HAS_SEND_SSE {
-                format!(
-                    "The answer is a server-sent event stream whose events each carry a `{}`.",
-                    ty.rust()
-                )
-            } else {
-                format!(
-                    "The answer is a server-sent event stream whose events each carry a `{}`; \
-                     `to_spec()` describes the request (a `send()` arrives with the runtime's \
-                     JSON event-stream support).",
-                    ty.rust()
-                )
-            });
-        }
-        (_, true) => {
-            out.blank_doc();
-            out.doc(
-                "`send()` fetches one page; `by_page()` and `by_item()` walk every page from \
-                 the requested one, fetching ahead once the page count is known.",
-            );
-        }
-        _ => {}
-    }
+    out.blank_doc();
+    let verbs = match (&op.response, item.is_some()) {
+        (Response::Events { event, .. }, _) => format!(
+            "Made by the client's `{}` method. `send()` returns the answer's server-sent \
+             event stream, each event carrying a `{}`.",
+            op.rust,
+            event.rust()
+        ),
+        (_, true) => format!(
+            "Made by the client's `{}` method. `send()` fetches one page; `by_page()` and \
+             `by_item()` walk every page from the requested one, fetching ahead once the \
+             page count is known (see [`PagedOperation`](crate::PagedOperation)).",
+            op.rust
+        ),
+        _ => format!(
+            "Made by the client's `{}` method; `send()` sends it (see \
+             [`Operation`](crate::Operation)).",
+            op.rust
+        ),
+    };
+    out.doc(&verbs);
     out.blank_doc();
     out.doc_raw("# Example");
     out.doc_raw("");
@@ -318,60 +392,38 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
         out.doc_raw(&line);
     }
     out.line("#[derive(Debug, Clone)]");
+    out.line("#[must_use = \"an operation does nothing until it is sent\"]");
     out.line(format!("pub struct {name} {{"));
-    if matches!(op.response, Response::Events(_)) && !HAS_SEND_SSE {
-        // Read by `send()` once common-http decodes JSON event streams (`send_sse`).
-        out.line("#[allow(dead_code)]");
-    }
-    out.line("http: common_http::HttpClient,");
+    out.line("call: common_http::Call,");
     if let Some(ty) = &request_ty {
         out.line(format!("request: {ty},"));
-    }
-    out.line("options: common_http::RequestOptions,");
-    if paged {
-        out.line("look_ahead: usize,");
     }
     out.line("}");
     out.blank();
 
+    // Inherent: construction, setters, and the verbs forwarded to the traits so that a
+    // caller needs no trait import.
     out.line(format!("impl {name} {{"));
-    // new
     match &request_ty {
         Some(ty) => {
             out.doc("Prepares the call with `request`; nothing is sent yet.");
+            out.line("#[allow(dead_code)]");
             out.line(format!(
-                "pub fn new(http: common_http::HttpClient, request: {ty}) -> Self {{"
+                "pub(crate) fn new(http: common_http::HttpClient, request: {ty}) -> Self {{"
             ));
+            out.line("Self { call: common_http::Call::new(http), request }");
         }
         None => {
             out.doc("Prepares the call; nothing is sent yet.");
-            out.line("pub fn new(http: common_http::HttpClient) -> Self {");
+            out.line("#[allow(dead_code)]");
+            out.line("pub(crate) fn new(http: common_http::HttpClient) -> Self {");
+            out.line("Self { call: common_http::Call::new(http) }");
         }
     }
-    out.line("Self {");
-    out.line("http,");
-    if request_ty.is_some() {
-        out.line("request,");
-    }
-    out.line("options: common_http::RequestOptions::default(),");
-    if paged {
-        out.line(format!("look_ahead: {DEFAULT_LOOK_AHEAD},"));
-    }
     out.line("}");
-    out.line("}");
-
-    // Setters delegating to the request.
-    let setter_fields: Vec<Field> = if op.has_params_type() {
-        op.params.iter().map(|p| p.field.clone()).collect()
-    } else if let Some(body) = &op.body {
-        api.find_struct(&body.schema)
-            .map(|s| s.fields.clone())
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    models::write_setters(out, &setter_fields, Some("request"));
-
+    for (target, fields) in setter_groups(api, op) {
+        write_forwarding_setters(out, &fields, &target);
+    }
     if let Some(ty) = &request_ty {
         out.blank();
         out.doc("The request as it stands.");
@@ -381,107 +433,113 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
     }
     out.blank();
     out.doc("Overrides the client's timeout, retry policy or idempotency for this call.");
-    out.line("pub fn with_options(mut self, options: common_http::RequestOptions) -> Self {");
-    out.line("self.options = options;");
-    out.line("self");
+    out.line("pub fn with_options(self, options: common_http::RequestOptions) -> Self {");
+    out.line("common_http::Operation::with_options(self, options)");
     out.line("}");
-
-    // to_spec
     out.blank();
     out.doc(&format!(
         "Validates, then describes the request (`{} {}`) without sending it.",
         op.method, op.path
     ));
     out.line("pub fn to_spec(&self) -> Result<common_http::RequestSpec, common_http::Error> {");
-    if op.has_params_type() {
-        out.line("Ok(self.request.to_spec()?.options(self.options.clone()))");
-    } else if op.body.is_some() {
-        out.line("self.request.validate()?;");
+    out.line("common_http::Operation::to_spec(self)");
+    out.line("}");
+    out.blank();
+    out.doc(if item.is_some() {
+        "Validates and fetches the requested page."
+    } else {
+        "Validates and sends the request."
+    });
+    out.line(format!(
+        "pub async fn send(self) -> Result<{output_ty}, common_http::Error> {{"
+    ));
+    out.line("common_http::Operation::send(self).await");
+    out.line("}");
+    if let Some(item) = &item {
+        let item_ty = item.rust();
+        out.blank();
+        out.doc(
+            "How many pages `by_page()`/`by_item()` fetch at once once the page count is known \
+             (default 4; 1 walks one page at a time).",
+        );
+        out.line("pub fn look_ahead(self, pages: usize) -> Self {");
+        out.line("common_http::PagedOperation::look_ahead(self, pages)");
+        out.line("}");
+        out.blank();
+        out.doc(
+            "Every page from the requested one (page 1 unless set), in order. An invalid \
+             request yields exactly one error and sends nothing.",
+        );
         out.line(format!(
-            "let spec = common_http::RequestSpec::new({}, {}).json(&self.request, {})?;",
+            "pub fn by_page(self) -> common_http::paginate::PageStream<{item_ty}, common_http::Error> {{"
+        ));
+        out.line("common_http::PagedOperation::by_page(self)");
+        out.line("}");
+        out.blank();
+        out.doc(
+            "Every record of every page from the requested one, in order. An invalid request \
+             yields exactly one error and sends nothing.",
+        );
+        out.line(format!(
+            "pub fn by_item(self) -> common_http::paginate::ItemStream<{item_ty}, common_http::Error> {{"
+        ));
+        out.line("common_http::PagedOperation::by_item(self)");
+        out.line("}");
+    }
+    out.line("}");
+    out.blank();
+
+    // The operation: what differs between endpoints.
+    out.line(format!("impl common_http::Operation for {name} {{"));
+    out.line(format!("type Output = {output_ty};"));
+    out.blank();
+    out.line("fn call(&self) -> &common_http::Call { &self.call }");
+    out.blank();
+    out.line("fn call_mut(&mut self) -> &mut common_http::Call { &mut self.call }");
+    out.blank();
+    out.line("fn validate(&self) -> Result<(), common_http::Error> {");
+    if request_ty.is_some() {
+        out.line("self.request.validate()");
+    } else {
+        out.line("Ok(())");
+    }
+    out.line("}");
+    out.blank();
+    out.line("fn describe(&self) -> Result<common_http::RequestSpec, common_http::Error> {");
+    if op.has_params_type() {
+        out.line("self.request.describe()");
+    } else if op.body.is_some() {
+        out.line(format!(
+            "Ok(common_http::RequestSpec::new({}, {}).json(&self.request, {})?.idempotent({}))",
             method_const(&op.method),
             lit(&op.path),
-            content_type(op)
-        ));
-        out.line(format!(
-            "Ok(spec.idempotent({}).options(self.options.clone()))",
+            content_type(op),
             op.idempotent
         ));
     } else {
         out.line(format!(
-            "Ok(common_http::RequestSpec::new({}, {}).idempotent({}).options(self.options.clone()))",
+            "Ok(common_http::RequestSpec::new({}, {}).idempotent({}))",
             method_const(&op.method),
             lit(&op.path),
             op.idempotent
         ));
     }
     out.line("}");
-
-    // send
-    let in_envelope = op
-        .pagination
-        .as_ref()
-        .is_some_and(|p| p.response_in == PageIn::Envelope);
-    if let Some((data, envelope)) = payload(op) {
-        out.blank();
-        if in_envelope {
-            let item = item.as_ref().map(Ty::rust).unwrap_or_default();
-            out.doc(
-                "Sends the request and returns the requested page, with the page numbers the \
-                 envelope carries beside the data.",
-            );
-            out.line(format!(
-                "pub async fn send(self) -> Result<common_http::paginate::Page<{item}>, common_http::Error> {{"
-            ));
-            out.line("let spec = self.to_spec()?;");
-            let (start, asked) = page_start(api, op);
-            out.line(format!(
-                "let request = &self.request; let page = {start}; let asked = {asked};"
-            ));
-            out.line(format!(
-                "let payload = self.http.send_json::<super::support::Whole<Option<{data}>>>(spec).await?;"
-            ));
-            out.line("Ok(Self::page_of(payload, page, asked))");
-            out.line("}");
-        } else {
-            out.doc("Sends the request and returns the payload of the vendor's envelope.");
-            out.line(format!(
-                "pub async fn send(self) -> Result<{data}, common_http::Error> {{"
-            ));
-            out.line("let spec = self.to_spec()?;");
-            out.line(format!("self.http.send_json::<{envelope}>(spec).await"));
-            out.line("}");
-        }
-    } else if HAS_SEND_SSE && let Response::Events(ty) = &op.response {
-        out.blank();
-        out.doc(
-            "Sends the request and returns the event stream, each event's data decoded \
-                 as JSON. Nothing is retried once the response has started.",
-        );
-        out.line(format!(
-            "pub async fn send(self) -> Result<common_http::JsonEvents<{}>, common_http::Error> {{",
-            ty.rust()
-        ));
-        out.line("let spec = self.to_spec()?;");
-        match &api.envelope {
-            // A JSON envelope in place of the stream (a rejected token, say) is decoded as
-            // the vendor's error, so re-authentication and retries still apply.
-            Some(envelope) => out.line(format!(
-                "Ok(self.http.send_sse_or_envelope::<{envelope}<serde_json::Value>>(spec).await?.json())"
-            )),
-            None => out.line("Ok(self.http.send_sse(spec).await?.json())"),
-        }
-        out.line("}");
-    }
-
-    if paged && let Some(item) = &item {
-        render_paging(out, api, op, item);
-    }
+    out.blank();
+    out.line(format!(
+        "async fn execute(http: common_http::HttpClient, spec: common_http::RequestSpec) -> Result<{output_ty}, common_http::Error> {{"
+    ));
+    out.line(execute);
+    out.line("}");
     out.line("}");
     out.blank();
+
+    if let Some(item) = &item {
+        render_paging(out, api, op, item, &output_ty);
+    }
 }
 
-/// The start page and the requested size, as expressions over `request`.
+/// The start page and the requested size, as expressions over `self`.
 fn page_start(api: &Api, op: &Operation) -> (String, String) {
     let Some(p) = &op.pagination else {
         return ("1".into(), "None".into());
@@ -503,48 +561,59 @@ fn page_start(api: &Api, op: &Operation) -> (String, String) {
     )
 }
 
-fn render_paging(out: &mut Out, api: &Api, op: &Operation, item: &Ty) {
+/// `common_http::operation::page_count` over a count expression (`None` stays `None`).
+fn counted(expr: String) -> String {
+    if expr == "None" {
+        expr
+    } else {
+        format!("common_http::operation::page_count({expr}, empty)")
+    }
+}
+
+/// A count field of `holder` as an `Option<i64>` expression, or `None`.
+fn count_field(holder: &str, fields: &[Field], name: Option<&String>) -> String {
+    let Some(name) = name else {
+        return "None".into();
+    };
+    match fields.iter().find(|f| &f.wire == name) {
+        Some(f) if f.required && f.ty == Ty::I64 => format!("Some({holder}.{})", f.rust),
+        Some(f) if f.required => format!("Some(i64::from({holder}.{}))", f.rust),
+        Some(f) if f.ty == Ty::I64 => format!("{holder}.{}", f.rust),
+        Some(f) => format!("{holder}.{}.map(i64::from)", f.rust),
+        None => "None".into(),
+    }
+}
+
+/// The statements building a `Page` from `items` and the `envelope` that carries the page
+/// numbers beside them (Sobot's reception records).
+fn envelope_page(api: &Api, op: &Operation) -> String {
+    let (Some(p), Response::Envelope { envelope, .. }) = (&op.pagination, &op.response) else {
+        return String::new();
+    };
+    let Some(env) = api.find_struct(envelope) else {
+        return String::new();
+    };
+    let page = count_field("envelope", &env.fields, Some(&p.page));
+    format!(
+        "let items = items.unwrap_or_default(); let empty = items.is_empty();\n\
+         let page = {page}.and_then(|v| u64::try_from(v).ok()).unwrap_or(1);\n\
+         Ok(common_http::paginate::Page::new(items, page)\
+         .with_size({}).with_total({}).with_pages({}))",
+        counted(count_field("envelope", &env.fields, Some(&p.size))),
+        counted(count_field("envelope", &env.fields, p.total.as_ref())),
+        counted(count_field("envelope", &env.fields, p.pages.as_ref())),
+    )
+}
+
+fn render_paging(out: &mut Out, api: &Api, op: &Operation, item: &Ty, output_ty: &str) {
     let Some(p) = &op.pagination else { return };
-    let Response::Envelope { envelope, data } = &op.response else {
+    let Response::Envelope { data, .. } = &op.response else {
         return;
     };
     let item_ty = item.rust();
-
-    out.blank();
-    out.doc(
-        "How many pages `by_page()`/`by_item()` fetch at once once the page count is known \
-         (default 4; 1 walks one page at a time).",
-    );
-    out.line("pub fn look_ahead(mut self, pages: usize) -> Self {");
-    out.line("self.look_ahead = pages;");
-    out.line("self");
-    out.line("}");
-
-    out.blank();
-    out.doc(
-        "Every page from the requested one (page 1 unless set), in order. An invalid \
-         request yields exactly one error and sends nothing.",
-    );
-    out.line(format!(
-        "pub fn by_page(self) -> common_http::paginate::PageStream<{item_ty}, common_http::Error> {{"
-    ));
-    out.line("self.paginator().by_page()");
-    out.line("}");
-    out.blank();
-    out.doc(
-        "Every item of every page from the requested one, in order. An invalid request \
-         yields exactly one error and sends nothing.",
-    );
-    out.line(format!(
-        "pub fn by_item(self) -> common_http::paginate::ItemStream<{item_ty}, common_http::Error> {{"
-    ));
-    out.line("self.paginator().by_item()");
-    out.line("}");
-
-    // The paginator.
-    let (start, asked) = page_start(api, op);
+    let (start, requested) = page_start(api, op);
     let (base, path) = request_path(api, op, &p.request_page).unwrap_or_default();
-    let target = place(&base, &path).unwrap_or_else(|| "request".into());
+    let target = place(&base, &path).unwrap_or_else(|| "self.request".into());
     let page_field = path.last().copied();
     let page_ty = page_field
         .map(|f| f.ty.rust())
@@ -553,257 +622,107 @@ fn render_paging(out: &mut Out, api: &Api, op: &Operation, item: &Ty) {
         Some(f) if f.required => format!("{target} = number;"),
         _ => format!("{target} = Some(number);"),
     };
-    let fetch_ty = if p.response_in == PageIn::Envelope {
-        format!("super::support::Whole<Option<{}>>", data.rust())
-    } else {
-        format!("{envelope}<{}>", data.rust())
-    };
+
+    out.line(format!(
+        "impl common_http::PagedOperation for {} {{",
+        op.name
+    ));
+    out.line(format!("type Item = {item_ty};"));
     out.blank();
-    out.line(format!(
-        "fn paginator(self) -> common_http::paginate::Paginator<{item_ty}, common_http::Error> {{"
-    ));
-    out.line("let Self { http, request, options, look_ahead } = self;");
-    out.line(format!(
-        "let start = {{ let request = &request; {start} }};"
-    ));
-    out.line("common_http::paginate::Paginator::new(move |page: u64| {");
-    out.line("let http = http.clone();");
-    out.line("let mut request = request.clone();");
-    out.line("let options = options.clone();");
-    out.line("async move {");
-    out.line("request.validate()?;");
+    out.line("fn start_page(&self) -> u64 {");
+    out.line(start);
+    out.line("}");
+    out.blank();
+    out.line("fn set_page(&mut self, page: u64) -> Result<(), common_http::Error> {");
     out.line(format!(
         "let number = {page_ty}::try_from(page).map_err(|_| common_http::Error::invalid_request(format!(\"page {{page}} is out of range\")))?;"
     ));
     out.line(assign);
-    out.line(format!(
-        "let asked = {{ let request = &request; {asked} }};"
-    ));
-    let to_spec = if op.has_params_type() {
-        "request.to_spec()?".to_owned()
-    } else {
-        format!(
-            "common_http::RequestSpec::new({}, {}).json(&request, {})?.idempotent({})",
-            method_const(&op.method),
-            lit(&op.path),
-            content_type(op),
-            op.idempotent
-        )
-    };
-    out.line(format!("let spec = {to_spec}.options(options);"));
-    out.line(format!(
-        "let payload = http.send_json::<{fetch_ty}>(spec).await?;"
-    ));
-    out.line("Ok(Self::page_of(payload, page, asked))");
+    out.line("Ok(())");
     out.line("}");
-    out.line("})");
-    out.line(".start_at(start)");
-    out.line(".look_ahead(look_ahead)");
-    out.line("}");
-
-    // page_of: payload -> Page.
-    let number = |holder: &str, fields: &[Field], name: Option<&String>| -> String {
-        let Some(name) = name else {
-            return "None".into();
-        };
-        match fields.iter().find(|f| &f.wire == name) {
-            Some(f) if f.required => format!("u64::try_from({holder}.{}).ok()", f.rust),
-            Some(f) => format!("{holder}.{}.and_then(|v| u64::try_from(v).ok())", f.rust),
-            None => "None".into(),
-        }
-    };
-    let counted = |expr: String| {
-        if expr == "None" {
-            expr
-        } else {
-            format!("count({expr})")
-        }
-    };
     out.blank();
+    out.line("fn requested_size(&self) -> Option<u64> {");
+    out.line(requested);
+    out.line("}");
+    out.blank();
+    out.line(format!(
+        "fn page_of(output: {output_ty}, page: u64, requested: Option<u64>) -> common_http::paginate::Page<{item_ty}> {{"
+    ));
     match p.response_in {
+        PageIn::Envelope => {
+            // The page was read from the envelope in `execute`; the walk's numbering wins.
+            out.line("let mut output = output;");
+            out.line("output.page = page;");
+            out.line("output.size = output.size.or(requested);");
+            out.line("output");
+        }
         PageIn::Payload => {
-            let Ty::Struct(holder_name) = data else {
-                return;
+            let holder = match data {
+                Ty::Struct(name) => api.find_struct(name),
+                _ => None,
             };
-            let Some(holder) = api.find_struct(holder_name) else {
-                return;
-            };
-            let items = holder.fields.iter().find(|f| f.wire == p.items);
-            let items_expr = match items {
-                Some(f) if f.required => format!("payload.{}", f.rust),
-                Some(f) => format!("payload.{}.unwrap_or_default()", f.rust),
+            let fields = holder.map(|h| h.fields.clone()).unwrap_or_default();
+            let items_expr = match fields.iter().find(|f| f.wire == p.items) {
+                Some(f) if f.required => format!("output.{}", f.rust),
+                Some(f) => format!("output.{}.unwrap_or_default()", f.rust),
                 None => "Vec::new()".into(),
             };
-            out.line(format!(
-                "fn page_of(payload: {holder_name}, page: u64, asked: Option<u64>) -> common_http::paginate::Page<{item_ty}> {{"
-            ));
             out.line(format!("let items = {items_expr};"));
-            out.line(
-                "// Vendors send 0 for counts they do not know: beside items, 0 means unknown.",
-            );
-            out.line("let count = |v: Option<u64>| v.filter(|n| *n > 0 || items.is_empty());");
-            out.line(format!(
-                "let size = count({}).or(asked);",
-                number("payload", &holder.fields, Some(&p.size))
-            ));
-            out.line(format!(
-                "let total = {};",
-                counted(number("payload", &holder.fields, p.total.as_ref()))
-            ));
-            out.line(format!(
-                "let pages = {};",
-                counted(number("payload", &holder.fields, p.pages.as_ref()))
-            ));
-            out.line(
-                "common_http::paginate::Page::new(items, page).with_size(size).with_total(total).with_pages(pages)",
-            );
-            out.line("}");
-        }
-        PageIn::Envelope => {
-            let Some(env) = api.find_struct(envelope) else {
-                return;
+            out.line("let empty = items.is_empty();");
+            let size = counted(count_field("output", &fields, Some(&p.size)));
+            let size = if size == "None" {
+                "requested".to_owned()
+            } else {
+                format!("{size}.or(requested)")
             };
-            out.line(format!(
-                "fn page_of(payload: (Option<{}>, {envelope}<()>), page: u64, asked: Option<u64>) -> common_http::paginate::Page<{item_ty}> {{",
-                data.rust()
-            ));
-            out.line("let (items, envelope) = payload;");
-            out.line("let items = items.unwrap_or_default();");
-            out.line(
-                "// Vendors send 0 for counts they do not know: beside items, 0 means unknown.",
-            );
-            out.line("let count = |v: Option<u64>| v.filter(|n| *n > 0 || items.is_empty());");
-            out.line(format!(
-                "let size = count({}).or(asked);",
-                number("envelope", &env.fields, Some(&p.size))
-            ));
+            out.line(format!("let size = {size};"));
             out.line(format!(
                 "let total = {};",
-                counted(number("envelope", &env.fields, p.total.as_ref()))
+                counted(count_field("output", &fields, p.total.as_ref()))
             ));
             out.line(format!(
                 "let pages = {};",
-                counted(number("envelope", &env.fields, p.pages.as_ref()))
+                counted(count_field("output", &fields, p.pages.as_ref()))
             ));
             out.line(
                 "common_http::paginate::Page::new(items, page).with_size(size).with_total(total).with_pages(pages)",
             );
-            out.line("}");
         }
     }
+    out.line("}");
+    out.line("}");
+    out.blank();
 }
 
-/// A sample value of `ty` for a doc example.
-fn sample(api: &Api, ty: &Ty, depth: usize) -> String {
-    let krate = &api.crate_name;
-    match ty {
-        Ty::String => "\"...\"".into(),
-        Ty::I32 | Ty::I64 => "1".into(),
-        Ty::F64 => "1.0".into(),
-        Ty::Bool => "true".into(),
-        Ty::Json => "serde_json::Value::Null".into(),
-        Ty::Map => "serde_json::Map::new()".into(),
-        Ty::Vec(_) => "Vec::new()".into(),
-        Ty::Timestamp => "common_http::datetime::Timestamp::new(\"2026-06-01 00:00:00\")".into(),
-        Ty::DateTime => "time::macros::datetime!(2026-06-01 00:00:00)".into(),
-        Ty::Date => "time::macros::date!(2026-06-01)".into(),
-        Ty::DateOrDateTime => {
-            "common_http::datetime::DateOrDateTime::from(time::macros::date!(2026-06-01))".into()
-        }
-        Ty::Enum(name) => {
-            let first = api
-                .find_enum(name)
-                .and_then(|e| e.variants.first())
-                .map(|v| v.name.clone())
-                .unwrap_or_else(|| "Unknown(Default::default())".into());
-            format!("{krate}::generated::{name}::{first}")
-        }
-        Ty::Struct(name) => {
-            let args = api
-                .find_struct(name)
-                .map(|s| {
-                    models::ctor_fields(&s.fields)
-                        .iter()
-                        .map(|f| {
-                            if depth > 4 {
-                                // Deeper than any spec nests; should it happen, the doc
-                                // test of the example fails to compile and says so.
-                                "Default::default()".to_owned()
-                            } else {
-                                sample(api, &f.ty, depth + 1)
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            format!("{krate}::generated::{name}::new({})", args.join(", "))
-        }
-        Ty::Generic => "()".into(),
-    }
-}
-
-/// The lines of a compiling doc example for the builder.
+/// The lines of a compiling doc example for the operation: its verbs, on an operation the
+/// client made.
 fn example(api: &Api, op: &Operation) -> Vec<String> {
     let krate = &api.crate_name;
     let mut lines = vec![
         "```no_run".to_owned(),
-        "# async fn demo(http: common_http::HttpClient) -> Result<(), common_http::Error> {"
-            .to_owned(),
+        format!(
+            "# async fn demo(operation: {krate}::{}) -> Result<(), {krate}::Error> {{",
+            op.name
+        ),
     ];
-    let new_args = match op.request_type() {
-        Some(ty) => {
-            let args: Vec<String> = if op.has_params_type() {
-                let mut args: Vec<String> = models::ctor_fields(
-                    &op.params
-                        .iter()
-                        .map(|p| p.field.clone())
-                        .collect::<Vec<_>>(),
-                )
-                .iter()
-                .map(|f| sample(api, &f.ty, 0))
-                .collect();
-                if let Some(body) = &op.body {
-                    args.push(sample(api, &Ty::Struct(body.schema.clone()), 0));
-                }
-                args
-            } else {
-                let s = Ty::Struct(ty.clone());
-                let text = sample(api, &s, 0);
-                lines.push(format!("let request = {text};"));
-                Vec::new()
-            };
-            if op.has_params_type() {
-                lines.push(format!(
-                    "let request = {krate}::generated::{ty}::new({});",
-                    args.join(", ")
-                ));
-            }
-            "http, request".to_owned()
-        }
-        None => "http".to_owned(),
-    };
-    let builder = format!("{krate}::generated::{}::new({new_args})", op.name);
-    match (&op.response, op.pagination.is_some()) {
-        (Response::Events(_), _) if HAS_SEND_SSE => {
+    let paged = op.pagination.is_some();
+    match &op.response {
+        Response::Events { .. } => {
             lines.insert(2, "use futures::TryStreamExt;".into());
-            lines.push(format!("let mut events = {builder}.send().await?;"));
+            lines.push("let mut events = operation.send().await?;".into());
             lines.push("while let Some(event) = events.try_next().await? {".into());
             lines.push("    let _ = event;".into());
             lines.push("}".into());
         }
-        (Response::Events(_), _) => {
-            lines.push(format!("let spec = {builder}.to_spec()?;"));
-            lines.push("# let _ = spec;".into());
-        }
-        (_, true) => {
+        _ if paged => {
             lines.insert(2, "use futures::TryStreamExt;".into());
-            lines.push(format!("let mut items = {builder}.by_item();"));
+            lines.push("let mut items = operation.by_item();".into());
             lines.push("while let Some(item) = items.try_next().await? {".into());
             lines.push("    let _ = item;".into());
             lines.push("}".into());
         }
         _ => {
-            lines.push(format!("let answer = {builder}.send().await?;"));
+            lines.push("let answer = operation.send().await?;".into());
             lines.push("# let _ = answer;".into());
         }
     }

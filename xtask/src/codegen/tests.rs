@@ -180,6 +180,26 @@ fn broken_specs_fail_with_a_reason() {
             "type name `ItemPage`",
         ),
         (
+            "      x-rust-name: watch_items\n",
+            "",
+            "Rust names have no `get_` prefix",
+        ),
+        (
+            "      x-rust-name: Contact\n",
+            "",
+            "ends in the Java suffix `Vo`",
+        ),
+        (
+            "      x-stream-output: crate::ItemEvents\n",
+            "",
+            "`x-streaming` and `x-stream-output`",
+        ),
+        (
+            "      x-rust-name: watch_items",
+            "      x-rust-name: WatchItems",
+            "must be snake_case",
+        ),
+        (
             "          x-secret: true\n          schema: { type: string }",
             "          x-secret: yes please\n          schema: { type: string }",
             "`x-secret` must be true or false",

@@ -11,8 +11,7 @@ use futures::StreamExt;
 use serde_json::json;
 use sobot_client::server::{AgentError, AgentReply, AnswerPart, ServerConfig, ThirdPartyAgent};
 use sobot_client::{
-    InputTypeEnum, RobotAnswerMessageType, RobotAnswerType, ThirdAlgorithmReqVo,
-    ThirdAlgorithmRespVo,
+    AgentAnswer, AgentRequest, InputTypeEnum, RobotAnswerMessageType, RobotAnswerType,
 };
 
 use crate::config::{SobotConn, secret};
@@ -46,7 +45,7 @@ struct ExampleAgent;
 
 #[common_http::reexports::async_trait]
 impl ThirdPartyAgent for ExampleAgent {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         match &request.input_type_enum {
             InputTypeEnum::Input => {}
             InputTypeEnum::ProcessClick => {
@@ -67,19 +66,20 @@ impl ThirdPartyAgent for ExampleAgent {
         let question = request.question.trim();
         if question.to_lowercase().contains("menu") {
             let text = "What can I help you with?";
-            let menu = ThirdAlgorithmRespVo::new(
-                RobotAnswerType::Process,
-                RobotAnswerMessageType::ThirdProcessInfo,
-                "",
-                text,
-                "",
-                "",
-                false,
-            )
-            .third_processid("agentctl-menu")
-            .third_nodeid("agentctl-menu-1")
-            .third_variable_id("agentctl-choice")
-            .third_variable_value_enums(MENU.map(str::to_owned).to_vec());
+            let menu = AgentAnswer::builder()
+                .answer_type(RobotAnswerType::Process)
+                .robot_answer_message_type(RobotAnswerMessageType::ThirdProcessInfo)
+                .lan("")
+                .llm_answer(text)
+                .roundid("")
+                .companyid("")
+                .message_end(false)
+                .build()
+                .map_err(|e| AgentError::new(e.to_string()))?
+                .third_processid("agentctl-menu")
+                .third_nodeid("agentctl-menu-1")
+                .third_variable_id("agentctl-choice")
+                .third_variable_value_enums(MENU.map(str::to_owned).to_vec());
             return Ok(AgentReply::Answers(vec![
                 AnswerPart::Text(text.to_owned()),
                 menu.into(),

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use sobot_client::{AnswerEvent, AnswerStream, MessageChunk, RobotAnswerRespVo, StreamNotice};
+use sobot_client::{Answer, AnswerEvent, AnswerStream, MessageChunk, StreamNotice};
 
 use crate::error::CliError;
 use crate::output::{Emitter, Format, ROBOT_ANSWER};
@@ -16,13 +16,10 @@ use crate::output::{Emitter, Format, ROBOT_ANSWER};
 #[derive(Debug, Clone)]
 pub(crate) enum Choice {
     /// A workflow button: one of the answer's `variable_value_enums`.
-    Button {
-        answer: Box<RobotAnswerRespVo>,
-        value: String,
-    },
+    Button { answer: Box<Answer>, value: String },
     /// A card (and one of its buttons, if it has any).
     Card {
-        answer: Box<RobotAnswerRespVo>,
+        answer: Box<Answer>,
         card: usize,
         button: Option<String>,
     },
@@ -89,7 +86,7 @@ impl<'a> AnswerView<'a> {
     }
 
     /// Shows answers that came whole (a non-streamed question or a click).
-    pub(crate) fn show_answers(&mut self, answers: &[RobotAnswerRespVo]) -> Result<(), CliError> {
+    pub(crate) fn show_answers(&mut self, answers: &[Answer]) -> Result<(), CliError> {
         self.start();
         for answer in answers {
             self.info(answer)?;
@@ -187,7 +184,7 @@ impl<'a> AnswerView<'a> {
         }
     }
 
-    fn info(&mut self, info: &RobotAnswerRespVo) -> io::Result<()> {
+    fn info(&mut self, info: &Answer) -> io::Result<()> {
         let first = self.choices.len();
         for value in info.variable_value_enums.iter().flatten() {
             self.choices.push(Choice::Button {

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 
 use clap::Subcommand;
 use sobot_client::{
-    BizType, Conversation, InputTypeEnum, RecordListParams, RobotAnswerReqVo, SobotClient,
+    BizType, Conversation, InputTypeEnum, QuestionRequest, RecordListParams, SobotClient,
     SourceListParams, StatisticsSource,
 };
 use time::Date;
@@ -165,7 +165,7 @@ pub(crate) async fn run(args: SobotArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErr
         ApiCommand::Suggest(a) => suggest(&client, a, ctx).await,
         ApiCommand::Records(a) => records(&client, a, ctx).await,
         ApiCommand::Robots => {
-            let list = client.query_ai_robot_list().send().await.map_err(&api)?;
+            let list = client.list_robots().send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, AI_ROBOT, &list)?)
         }
         ApiCommand::Channels(range) => {
@@ -173,23 +173,23 @@ pub(crate) async fn run(args: SobotArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErr
             if let Some(zone) = range.time_zone {
                 params = params.time_zoneid(zone);
             }
-            let list = client.source_list(params).send().await.map_err(&api)?;
+            let list = client.list_channels(params).send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, AI_ROBOT, &list)?)
         }
         ApiCommand::Timezones => {
-            let list = client.get_timezone_info().send().await.map_err(&api)?;
+            let list = client.list_timezones().send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, TIMEZONE_INFO, &list)?)
         }
         ApiCommand::Labels => {
-            let list = client.get_labels().send().await.map_err(&api)?;
+            let list = client.list_labels().send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, SESSION_LABEL, &list)?)
         }
         ApiCommand::DislikeLabels => {
-            let list = client.get_label_info_list().send().await.map_err(&api)?;
+            let list = client.list_dislike_labels().send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, DISLIKE_LABEL, &list)?)
         }
         ApiCommand::Audiences => {
-            let list = client.simple_list().send().await.map_err(&api)?;
+            let list = client.list_audiences().send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, AUDIENCE, &list)?)
         }
     }
@@ -224,20 +224,21 @@ async fn suggest(
     let api = CliError::api(VENDOR);
     let mut conversation = args.session.conversation(client);
     let base = conversation.request(&args.text).await.map_err(&api)?;
-    let mut request = RobotAnswerReqVo::new(
-        base.question,
-        base.show_question,
-        InputTypeEnum::Input,
-        base.biz_id,
-        base.biz_type,
-        base.biz_type_id,
-        base.robotid,
-        base.source_enum,
-    );
+    let mut request = QuestionRequest::builder()
+        .question(base.question)
+        .show_question(base.show_question)
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id(base.biz_id)
+        .biz_type(base.biz_type)
+        .biz_type_id(base.biz_type_id)
+        .robotid(base.robotid)
+        .source_enum(base.source_enum)
+        .build()
+        .map_err(&api)?;
     if let Some(cid) = base.ai_agent_cid {
         request = request.ai_agent_cid(cid);
     }
-    let suggestions = client.answer_suggest(request).send().await.map_err(&api)?;
+    let suggestions = client.suggest(request).send().await.map_err(&api)?;
     conversation.end().await.map_err(&api)?;
     Ok(emit_list(
         ctx.format,
@@ -290,7 +291,7 @@ async fn records(
     if let Some(zone) = args.range.time_zone {
         params = params.time_zoneid(zone);
     }
-    let request = client.record_list(params);
+    let request = client.list_reception_records(params);
     listing(
         ctx,
         args.paging.all,

@@ -44,6 +44,11 @@ pub struct TaskQueryRequest {
 }
 
 impl TaskQueryRequest {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["current", "size", "params"];
+}
+
+impl TaskQueryRequest {
     /// A `TaskQueryRequest` from its required fields; the optional ones start unset.
     pub fn new(current: i32, size: i32, params: TaskQueryParams) -> Self {
         Self {
@@ -124,6 +129,18 @@ pub struct TaskQueryParams {
 }
 
 impl TaskQueryParams {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "strTime",
+        "endTime",
+        "taskType",
+        "statusList",
+        "idxAppId",
+        "searchCondition",
+    ];
+}
+
+impl TaskQueryParams {
     /// A `TaskQueryParams` from its required fields; the optional ones start unset.
     pub fn new(str_time: time::PrimitiveDateTime, end_time: time::PrimitiveDateTime) -> Self {
         Self {
@@ -138,8 +155,8 @@ impl TaskQueryParams {
 
     /// Sets `statusList`: Send status: 0-Waiting to submit, 1-Calling, 2-Task finished,
     /// 3-Submission failed, 4-Task canceled, 5-Task suspended, 6-Submitting.
-    pub fn status_list(mut self, value: impl Into<Vec<TaskStatus>>) -> Self {
-        self.status_list = Some(value.into());
+    pub fn status_list(mut self, value: impl IntoIterator<Item = impl Into<TaskStatus>>) -> Self {
+        self.status_list = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -186,6 +203,18 @@ pub struct TaskPage {
     pub search_count: Option<bool>,
     /// Total pages.
     pub pages: i32,
+}
+
+impl TaskPage {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "records",
+        "total",
+        "size",
+        "current",
+        "searchCount",
+        "pages",
+    ];
 }
 
 /// One AI-agent group call task.
@@ -323,4 +352,31 @@ pub struct GroupCallTask {
         skip_serializing_if = "Option::is_none"
     )]
     pub send_sms_num: Option<i64>,
+}
+
+impl GroupCallTask {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "taskId",
+        "taskName",
+        "status",
+        "rate",
+        "numCnt",
+        "callNum",
+        "success",
+        "fail",
+        "createdTime",
+        "scriptId",
+        "taskType",
+        "answeredNum",
+        "asr",
+        "agentTotalFeetime",
+        "agentFee",
+        "chargeLen",
+        "acd",
+        "groupCallPayFee",
+        "smsPayFee",
+        "taskSumPayFee",
+        "sendSmsNum",
+    ];
 }

@@ -46,6 +46,11 @@ pub struct WorkRecordPage {
     pub list: Vec<WorkRecord>,
 }
 
+impl WorkRecordPage {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["pageNum", "pageSize", "total", "list"];
+}
+
 /// One AI work task record.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -190,6 +195,34 @@ pub struct WorkRecord {
 }
 
 impl WorkRecord {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "taskId",
+        "taskName",
+        "sessionId",
+        "planId",
+        "ticketId",
+        "ticketFlowType",
+        "companyId",
+        "uid",
+        "userName",
+        "chatContent",
+        "result",
+        "taskProgress",
+        "videoUrl",
+        "uploadTime",
+        "gmtCreated",
+        "gmtModified",
+        "gmtCreatedStart",
+        "gmtCreatedEnd",
+        "deleted",
+        "signUrl",
+        "flowType",
+        "reportUrl",
+    ];
+}
+
+impl WorkRecord {
     /// Parses `result`, a JSON document sent as a string: `Ok(None)` when it is absent or
     /// empty.
     pub fn parse_result(&self) -> Result<Option<serde_json::Value>, serde_json::Error> {
@@ -218,6 +251,11 @@ pub struct ChatLogPage {
     pub total: i64,
     /// Log records.
     pub list: Vec<ChatLog>,
+}
+
+impl ChatLogPage {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["pageNum", "pageSize", "total", "list"];
 }
 
 /// One AI chat log (an agent invocation).
@@ -356,4 +394,33 @@ pub struct ChatLog {
     /// Delete flag: 0 active, 1 deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<DeletedFlag>,
+}
+
+impl ChatLog {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "id",
+        "type",
+        "deviceId",
+        "agentId",
+        "agentName",
+        "modelId",
+        "modelName",
+        "modelApiName",
+        "systemPrompt",
+        "questionContent",
+        "questionImg",
+        "answerContent",
+        "costTime",
+        "status",
+        "errorMsg",
+        "isMemory",
+        "time",
+        "uid",
+        "userName",
+        "companyId",
+        "gmtCreated",
+        "gmtModified",
+        "deleted",
+    ];
 }

@@ -83,15 +83,22 @@ impl std::fmt::Debug for TokenItem {
     }
 }
 
+impl TokenItem {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["token", "expires_in"];
+}
+
 /// Q&A request (streaming `answer` and `answer_no_stream`). After a workflow button click
 /// set input_type_enum PROCESS_CLICK and process_info; after a card click set
 /// input_type_enum PROCESS_CARD_CLICK, interface_info (the returned interface_info with
 /// cardStyle "0"), show_question (the same object, keeping only the clicked card, as a JSON
 /// string) and question (a JSON string of \[{processId, nodeId, variableId, variableValue,
 /// customCardButtonName}\] built from the clicked card's paramInfos).
+///
+/// The vendor's documentation calls it `OpenRobotAnswerReqVo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct OpenRobotAnswerReqVo {
+pub struct AskRequest {
     /// Question (for PROCESS_CLICK / PROCESS_CARD_CLICK inputs, a JSON document as a string).
     pub question: String,
     /// Display question.
@@ -152,10 +159,45 @@ pub struct OpenRobotAnswerReqVo {
     pub interface_info: Option<OpenInterfaceInfo>,
 }
 
-impl OpenRobotAnswerReqVo {
-    /// A `OpenRobotAnswerReqVo` from its required fields; the optional ones start unset.
+impl AskRequest {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "question",
+        "show_question",
+        "input_type_enum",
+        "biz_id",
+        "biz_type",
+        "biz_type_id",
+        "robotid",
+        "msg_type",
+        "uid",
+        "user_name",
+        "transfer",
+        "ai_agent_cid",
+        "call_back_url",
+        "source_enum",
+        "partnerid",
+        "params",
+        "multi_params",
+        "timing",
+        "input_variable_infos",
+        "process_info",
+        "interface_info",
+    ];
+}
+
+impl AskRequest {
+    /// A builder: set the required fields (`question`, `show_question`, `input_type_enum`,
+    /// `biz_id`, `biz_type`, `biz_type_id`, `robotid`, `msg_type`, `source_enum`), then
+    /// `build()`; the optional ones start unset and have setters here.
+    pub fn builder() -> AskRequestBuilder {
+        AskRequestBuilder::default()
+    }
+
+    #[allow(dead_code)]
+    /// A `AskRequest` from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         question: impl Into<String>,
         show_question: impl Into<String>,
         input_type_enum: impl Into<InputTypeEnum>,
@@ -246,8 +288,11 @@ impl OpenRobotAnswerReqVo {
     }
 
     /// Sets `input_variable_infos`: Externally passed variable (OpenAnswerVariableInfo list).
-    pub fn input_variable_infos(mut self, value: impl Into<Vec<AnswerVariableInfo>>) -> Self {
-        self.input_variable_infos = Some(value.into());
+    pub fn input_variable_infos(
+        mut self,
+        value: impl IntoIterator<Item = AnswerVariableInfo>,
+    ) -> Self {
+        self.input_variable_infos = Some(value.into_iter().collect());
         self
     }
 
@@ -293,11 +338,147 @@ impl OpenRobotAnswerReqVo {
     }
 }
 
+/// Builds a \[`AskRequest`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct AskRequestBuilder {
+    question: Option<String>,
+    show_question: Option<String>,
+    input_type_enum: Option<InputTypeEnum>,
+    biz_id: Option<String>,
+    biz_type: Option<BizType>,
+    biz_type_id: Option<String>,
+    robotid: Option<String>,
+    msg_type: Option<MsgType>,
+    source_enum: Option<SourceEnum>,
+}
+
+impl std::fmt::Debug for AskRequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AskRequestBuilder")
+            .field("question", &self.question.is_some())
+            .field("show_question", &self.show_question.is_some())
+            .field("input_type_enum", &self.input_type_enum.is_some())
+            .field("biz_id", &self.biz_id.is_some())
+            .field("biz_type", &self.biz_type.is_some())
+            .field("biz_type_id", &self.biz_type_id.is_some())
+            .field("robotid", &self.robotid.is_some())
+            .field("msg_type", &self.msg_type.is_some())
+            .field("source_enum", &self.source_enum.is_some())
+            .finish()
+    }
+}
+
+impl AskRequestBuilder {
+    /// Sets `question` (required): Question (for PROCESS_CLICK / PROCESS_CARD_CLICK inputs, a
+    /// JSON document as a string).
+    pub fn question(mut self, value: impl Into<String>) -> Self {
+        self.question = Some(value.into());
+        self
+    }
+
+    /// Sets `show_question` (required): Display question.
+    pub fn show_question(mut self, value: impl Into<String>) -> Self {
+        self.show_question = Some(value.into());
+        self
+    }
+
+    /// Sets `input_type_enum` (required): Input type.
+    pub fn input_type_enum(mut self, value: impl Into<InputTypeEnum>) -> Self {
+        self.input_type_enum = Some(value.into());
+        self
+    }
+
+    /// Sets `biz_id` (required): Business id (returned as bizid by ask_init).
+    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
+        self.biz_id = Some(value.into());
+        self
+    }
+
+    /// Sets `biz_type` (required): Business line type.
+    pub fn biz_type(mut self, value: impl Into<BizType>) -> Self {
+        self.biz_type = Some(value.into());
+        self
+    }
+
+    /// Sets `biz_type_id` (required): Product id (returned as biz_typeid by ask_init).
+    pub fn biz_type_id(mut self, value: impl Into<String>) -> Self {
+        self.biz_type_id = Some(value.into());
+        self
+    }
+
+    /// Sets `robotid` (required): Bot id.
+    pub fn robotid(mut self, value: impl Into<String>) -> Self {
+        self.robotid = Some(value.into());
+        self
+    }
+
+    /// Sets `msg_type` (required): TEXT, IMG.
+    pub fn msg_type(mut self, value: impl Into<MsgType>) -> Self {
+        self.msg_type = Some(value.into());
+        self
+    }
+
+    /// Sets `source_enum` (required): Channel source.
+    pub fn source_enum(mut self, value: impl Into<SourceEnum>) -> Self {
+        self.source_enum = Some(value.into());
+        self
+    }
+
+    /// The \[`AskRequest`\]; a required field left unset is an invalid-request error naming it
+    /// (nothing has been sent).
+    pub fn build(self) -> Result<AskRequest, common_http::Error> {
+        Ok(AskRequest {
+            question: self
+                .question
+                .ok_or_else(|| common_http::Error::invalid_request("`question` is required"))?,
+            show_question: self.show_question.ok_or_else(|| {
+                common_http::Error::invalid_request("`show_question` is required")
+            })?,
+            input_type_enum: self.input_type_enum.ok_or_else(|| {
+                common_http::Error::invalid_request("`input_type_enum` is required")
+            })?,
+            biz_id: self
+                .biz_id
+                .ok_or_else(|| common_http::Error::invalid_request("`biz_id` is required"))?,
+            biz_type: self
+                .biz_type
+                .ok_or_else(|| common_http::Error::invalid_request("`biz_type` is required"))?,
+            biz_type_id: self
+                .biz_type_id
+                .ok_or_else(|| common_http::Error::invalid_request("`biz_type_id` is required"))?,
+            robotid: self
+                .robotid
+                .ok_or_else(|| common_http::Error::invalid_request("`robotid` is required"))?,
+            msg_type: self
+                .msg_type
+                .ok_or_else(|| common_http::Error::invalid_request("`msg_type` is required"))?,
+            uid: None,
+            user_name: None,
+            transfer: None,
+            ai_agent_cid: None,
+            call_back_url: None,
+            source_enum: self
+                .source_enum
+                .ok_or_else(|| common_http::Error::invalid_request("`source_enum` is required"))?,
+            partnerid: None,
+            params: None,
+            multi_params: None,
+            timing: None,
+            input_variable_infos: None,
+            process_info: None,
+            interface_info: None,
+        })
+    }
+}
+
 /// Q&A request without card information (`answer_suggest`, `answer_with_call_back`). The
 /// answer_suggest table marks msg_type required, the data-model table and example omit it.
+///
+/// The vendor's documentation calls it `RobotAnswerReqVo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RobotAnswerReqVo {
+pub struct QuestionRequest {
     /// Question.
     pub question: String,
     /// Display question.
@@ -356,10 +537,44 @@ pub struct RobotAnswerReqVo {
     pub process_info: Option<OpenProcessInfo>,
 }
 
-impl RobotAnswerReqVo {
-    /// A `RobotAnswerReqVo` from its required fields; the optional ones start unset.
+impl QuestionRequest {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "question",
+        "show_question",
+        "input_type_enum",
+        "biz_id",
+        "biz_type",
+        "biz_type_id",
+        "robotid",
+        "msg_type",
+        "uid",
+        "user_name",
+        "transfer",
+        "ai_agent_cid",
+        "call_back_url",
+        "source_enum",
+        "partnerid",
+        "params",
+        "multi_params",
+        "timing",
+        "input_variable_infos",
+        "process_info",
+    ];
+}
+
+impl QuestionRequest {
+    /// A builder: set the required fields (`question`, `show_question`, `input_type_enum`,
+    /// `biz_id`, `biz_type`, `biz_type_id`, `robotid`, `source_enum`), then `build()`; the
+    /// optional ones start unset and have setters here.
+    pub fn builder() -> QuestionRequestBuilder {
+        QuestionRequestBuilder::default()
+    }
+
+    #[allow(dead_code)]
+    /// A `QuestionRequest` from its required fields; the optional ones start unset.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         question: impl Into<String>,
         show_question: impl Into<String>,
         input_type_enum: impl Into<InputTypeEnum>,
@@ -454,8 +669,11 @@ impl RobotAnswerReqVo {
     }
 
     /// Sets `input_variable_infos`: Externally passed variable (OpenAnswerVariableInfo list).
-    pub fn input_variable_infos(mut self, value: impl Into<Vec<AnswerVariableInfo>>) -> Self {
-        self.input_variable_infos = Some(value.into());
+    pub fn input_variable_infos(
+        mut self,
+        value: impl IntoIterator<Item = AnswerVariableInfo>,
+    ) -> Self {
+        self.input_variable_infos = Some(value.into_iter().collect());
         self
     }
 
@@ -492,6 +710,128 @@ impl RobotAnswerReqVo {
     }
 }
 
+/// Builds a \[`QuestionRequest`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct QuestionRequestBuilder {
+    question: Option<String>,
+    show_question: Option<String>,
+    input_type_enum: Option<InputTypeEnum>,
+    biz_id: Option<String>,
+    biz_type: Option<BizType>,
+    biz_type_id: Option<String>,
+    robotid: Option<String>,
+    source_enum: Option<SourceEnum>,
+}
+
+impl std::fmt::Debug for QuestionRequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuestionRequestBuilder")
+            .field("question", &self.question.is_some())
+            .field("show_question", &self.show_question.is_some())
+            .field("input_type_enum", &self.input_type_enum.is_some())
+            .field("biz_id", &self.biz_id.is_some())
+            .field("biz_type", &self.biz_type.is_some())
+            .field("biz_type_id", &self.biz_type_id.is_some())
+            .field("robotid", &self.robotid.is_some())
+            .field("source_enum", &self.source_enum.is_some())
+            .finish()
+    }
+}
+
+impl QuestionRequestBuilder {
+    /// Sets `question` (required): Question.
+    pub fn question(mut self, value: impl Into<String>) -> Self {
+        self.question = Some(value.into());
+        self
+    }
+
+    /// Sets `show_question` (required): Display question.
+    pub fn show_question(mut self, value: impl Into<String>) -> Self {
+        self.show_question = Some(value.into());
+        self
+    }
+
+    /// Sets `input_type_enum` (required): Input type.
+    pub fn input_type_enum(mut self, value: impl Into<InputTypeEnum>) -> Self {
+        self.input_type_enum = Some(value.into());
+        self
+    }
+
+    /// Sets `biz_id` (required): Business id.
+    pub fn biz_id(mut self, value: impl Into<String>) -> Self {
+        self.biz_id = Some(value.into());
+        self
+    }
+
+    /// Sets `biz_type` (required): Business line type.
+    pub fn biz_type(mut self, value: impl Into<BizType>) -> Self {
+        self.biz_type = Some(value.into());
+        self
+    }
+
+    /// Sets `biz_type_id` (required): Product id.
+    pub fn biz_type_id(mut self, value: impl Into<String>) -> Self {
+        self.biz_type_id = Some(value.into());
+        self
+    }
+
+    /// Sets `robotid` (required): Bot id.
+    pub fn robotid(mut self, value: impl Into<String>) -> Self {
+        self.robotid = Some(value.into());
+        self
+    }
+
+    /// Sets `source_enum` (required): Channel source.
+    pub fn source_enum(mut self, value: impl Into<SourceEnum>) -> Self {
+        self.source_enum = Some(value.into());
+        self
+    }
+
+    /// The \[`QuestionRequest`\]; a required field left unset is an invalid-request error
+    /// naming it (nothing has been sent).
+    pub fn build(self) -> Result<QuestionRequest, common_http::Error> {
+        Ok(QuestionRequest {
+            question: self
+                .question
+                .ok_or_else(|| common_http::Error::invalid_request("`question` is required"))?,
+            show_question: self.show_question.ok_or_else(|| {
+                common_http::Error::invalid_request("`show_question` is required")
+            })?,
+            input_type_enum: self.input_type_enum.ok_or_else(|| {
+                common_http::Error::invalid_request("`input_type_enum` is required")
+            })?,
+            biz_id: self
+                .biz_id
+                .ok_or_else(|| common_http::Error::invalid_request("`biz_id` is required"))?,
+            biz_type: self
+                .biz_type
+                .ok_or_else(|| common_http::Error::invalid_request("`biz_type` is required"))?,
+            biz_type_id: self
+                .biz_type_id
+                .ok_or_else(|| common_http::Error::invalid_request("`biz_type_id` is required"))?,
+            robotid: self
+                .robotid
+                .ok_or_else(|| common_http::Error::invalid_request("`robotid` is required"))?,
+            msg_type: None,
+            uid: None,
+            user_name: None,
+            transfer: None,
+            ai_agent_cid: None,
+            call_back_url: None,
+            source_enum: self
+                .source_enum
+                .ok_or_else(|| common_http::Error::invalid_request("`source_enum` is required"))?,
+            partnerid: None,
+            params: None,
+            multi_params: None,
+            timing: None,
+            input_variable_infos: None,
+            process_info: None,
+        })
+    }
+}
+
 /// A bot variable (AnswerVariableInfo, and OpenAnswerVariableInfo when passed in). The
 /// table marks variable_code required, but most examples omit it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -511,8 +851,26 @@ pub struct AnswerVariableInfo {
 }
 
 impl AnswerVariableInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "variable_id",
+        "variable_name",
+        "variable_value",
+        "variable_code",
+        "variable_type",
+    ];
+}
+
+impl AnswerVariableInfo {
+    /// A builder: set the required fields (`variable_id`, `variable_name`, `variable_value`,
+    /// `variable_type`), then `build()`; the optional ones start unset and have setters here.
+    pub fn builder() -> AnswerVariableInfoBuilder {
+        AnswerVariableInfoBuilder::default()
+    }
+
+    #[allow(dead_code)]
     /// A `AnswerVariableInfo` from its required fields; the optional ones start unset.
-    pub fn new(
+    pub(crate) fn new(
         variable_id: impl Into<String>,
         variable_name: impl Into<String>,
         variable_value: impl Into<String>,
@@ -544,6 +902,73 @@ impl AnswerVariableInfo {
     }
 }
 
+/// Builds a \[`AnswerVariableInfo`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct AnswerVariableInfoBuilder {
+    variable_id: Option<String>,
+    variable_name: Option<String>,
+    variable_value: Option<String>,
+    variable_type: Option<VariableType>,
+}
+
+impl std::fmt::Debug for AnswerVariableInfoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnswerVariableInfoBuilder")
+            .field("variable_id", &self.variable_id.is_some())
+            .field("variable_name", &self.variable_name.is_some())
+            .field("variable_value", &self.variable_value.is_some())
+            .field("variable_type", &self.variable_type.is_some())
+            .finish()
+    }
+}
+
+impl AnswerVariableInfoBuilder {
+    /// Sets `variable_id` (required): Variable id.
+    pub fn variable_id(mut self, value: impl Into<String>) -> Self {
+        self.variable_id = Some(value.into());
+        self
+    }
+
+    /// Sets `variable_name` (required): Variable name.
+    pub fn variable_name(mut self, value: impl Into<String>) -> Self {
+        self.variable_name = Some(value.into());
+        self
+    }
+
+    /// Sets `variable_value` (required): Variable value.
+    pub fn variable_value(mut self, value: impl Into<String>) -> Self {
+        self.variable_value = Some(value.into());
+        self
+    }
+
+    /// Sets `variable_type` (required): Variable type (1: Char, 2: Number, 3: Enum).
+    pub fn variable_type(mut self, value: impl Into<VariableType>) -> Self {
+        self.variable_type = Some(value.into());
+        self
+    }
+
+    /// The \[`AnswerVariableInfo`\]; a required field left unset is an invalid-request error
+    /// naming it (nothing has been sent).
+    pub fn build(self) -> Result<AnswerVariableInfo, common_http::Error> {
+        Ok(AnswerVariableInfo {
+            variable_id: self
+                .variable_id
+                .ok_or_else(|| common_http::Error::invalid_request("`variable_id` is required"))?,
+            variable_name: self.variable_name.ok_or_else(|| {
+                common_http::Error::invalid_request("`variable_name` is required")
+            })?,
+            variable_value: self.variable_value.ok_or_else(|| {
+                common_http::Error::invalid_request("`variable_value` is required")
+            })?,
+            variable_code: None,
+            variable_type: self.variable_type.ok_or_else(|| {
+                common_http::Error::invalid_request("`variable_type` is required")
+            })?,
+        })
+    }
+}
+
 /// Enum variable click information: after the user picks a value of variable_value_enums,
 /// echo the answer's process_id, node_id and variable_id with the chosen variable_value,
 /// and set input_type_enum to PROCESS_CLICK.
@@ -561,8 +986,21 @@ pub struct OpenProcessInfo {
 }
 
 impl OpenProcessInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] =
+        &["process_id", "node_id", "variable_id", "variable_value"];
+}
+
+impl OpenProcessInfo {
+    /// A builder: set the required fields (`process_id`, `node_id`, `variable_id`,
+    /// `variable_value`), then `build()`; the optional ones start unset and have setters here.
+    pub fn builder() -> OpenProcessInfoBuilder {
+        OpenProcessInfoBuilder::default()
+    }
+
+    #[allow(dead_code)]
     /// A `OpenProcessInfo` from its required fields; the optional ones start unset.
-    pub fn new(
+    pub(crate) fn new(
         process_id: impl Into<String>,
         node_id: impl Into<String>,
         variable_id: impl Into<String>,
@@ -592,6 +1030,72 @@ impl OpenProcessInfo {
             common_http::validate::non_empty("variable_id", v)?;
         }
         Ok(())
+    }
+}
+
+/// Builds a \[`OpenProcessInfo`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct OpenProcessInfoBuilder {
+    process_id: Option<String>,
+    node_id: Option<String>,
+    variable_id: Option<String>,
+    variable_value: Option<String>,
+}
+
+impl std::fmt::Debug for OpenProcessInfoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenProcessInfoBuilder")
+            .field("process_id", &self.process_id.is_some())
+            .field("node_id", &self.node_id.is_some())
+            .field("variable_id", &self.variable_id.is_some())
+            .field("variable_value", &self.variable_value.is_some())
+            .finish()
+    }
+}
+
+impl OpenProcessInfoBuilder {
+    /// Sets `process_id` (required): Workflow id.
+    pub fn process_id(mut self, value: impl Into<String>) -> Self {
+        self.process_id = Some(value.into());
+        self
+    }
+
+    /// Sets `node_id` (required): Node id.
+    pub fn node_id(mut self, value: impl Into<String>) -> Self {
+        self.node_id = Some(value.into());
+        self
+    }
+
+    /// Sets `variable_id` (required): Variable id.
+    pub fn variable_id(mut self, value: impl Into<String>) -> Self {
+        self.variable_id = Some(value.into());
+        self
+    }
+
+    /// Sets `variable_value` (required): Variable value.
+    pub fn variable_value(mut self, value: impl Into<String>) -> Self {
+        self.variable_value = Some(value.into());
+        self
+    }
+
+    /// The \[`OpenProcessInfo`\]; a required field left unset is an invalid-request error
+    /// naming it (nothing has been sent).
+    pub fn build(self) -> Result<OpenProcessInfo, common_http::Error> {
+        Ok(OpenProcessInfo {
+            process_id: self
+                .process_id
+                .ok_or_else(|| common_http::Error::invalid_request("`process_id` is required"))?,
+            node_id: self
+                .node_id
+                .ok_or_else(|| common_http::Error::invalid_request("`node_id` is required"))?,
+            variable_id: self
+                .variable_id
+                .ok_or_else(|| common_http::Error::invalid_request("`variable_id` is required"))?,
+            variable_value: self.variable_value.ok_or_else(|| {
+                common_http::Error::invalid_request("`variable_value` is required")
+            })?,
+        })
     }
 }
 
@@ -629,20 +1133,39 @@ pub struct OpenInterfaceInfo {
 }
 
 impl OpenInterfaceInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "cardStyle",
+        "cardType",
+        "cardForm",
+        "cardGuide",
+        "customCards",
+    ];
+}
+
+impl OpenInterfaceInfo {
+    /// A builder: set the required fields (`card_style`, `card_type`, `card_form`,
+    /// `card_guide`, `custom_cards`), then `build()`; the optional ones start unset and have
+    /// setters here.
+    pub fn builder() -> OpenInterfaceInfoBuilder {
+        OpenInterfaceInfoBuilder::default()
+    }
+
+    #[allow(dead_code)]
     /// A `OpenInterfaceInfo` from its required fields; the optional ones start unset.
-    pub fn new(
+    pub(crate) fn new(
         card_style: impl Into<String>,
         card_type: impl Into<String>,
         card_form: impl Into<String>,
         card_guide: impl Into<String>,
-        custom_cards: impl Into<Vec<OpenInterfaceCardInfo>>,
+        custom_cards: impl IntoIterator<Item = OpenInterfaceCardInfo>,
     ) -> Self {
         Self {
             card_style: card_style.into(),
             card_type: card_type.into(),
             card_form: card_form.into(),
             card_guide: card_guide.into(),
-            custom_cards: custom_cards.into(),
+            custom_cards: custom_cards.into_iter().collect(),
         }
     }
 
@@ -656,6 +1179,84 @@ impl OpenInterfaceInfo {
             }
         }
         Ok(())
+    }
+}
+
+/// Builds a \[`OpenInterfaceInfo`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct OpenInterfaceInfoBuilder {
+    card_style: Option<String>,
+    card_type: Option<String>,
+    card_form: Option<String>,
+    card_guide: Option<String>,
+    custom_cards: Option<Vec<OpenInterfaceCardInfo>>,
+}
+
+impl std::fmt::Debug for OpenInterfaceInfoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenInterfaceInfoBuilder")
+            .field("card_style", &self.card_style.is_some())
+            .field("card_type", &self.card_type.is_some())
+            .field("card_form", &self.card_form.is_some())
+            .field("card_guide", &self.card_guide.is_some())
+            .field("custom_cards", &self.custom_cards.is_some())
+            .finish()
+    }
+}
+
+impl OpenInterfaceInfoBuilder {
+    /// Sets `cardStyle` (required): Card style, 1 is the card list sent by the bot, and 0 is
+    /// the response card clicked by the customer.
+    pub fn card_style(mut self, value: impl Into<String>) -> Self {
+        self.card_style = Some(value.into());
+        self
+    }
+
+    /// Sets `cardType` (required): Card type, 1-Product.
+    pub fn card_type(mut self, value: impl Into<String>) -> Self {
+        self.card_type = Some(value.into());
+        self
+    }
+
+    /// Sets `cardForm` (required): Card source, 1-Large Model.
+    pub fn card_form(mut self, value: impl Into<String>) -> Self {
+        self.card_form = Some(value.into());
+        self
+    }
+
+    /// Sets `cardGuide` (required): Card Guidance Message.
+    pub fn card_guide(mut self, value: impl Into<String>) -> Self {
+        self.card_guide = Some(value.into());
+        self
+    }
+
+    /// Sets `customCards` (required): Card Information.
+    pub fn custom_cards(mut self, value: impl IntoIterator<Item = OpenInterfaceCardInfo>) -> Self {
+        self.custom_cards = Some(value.into_iter().collect());
+        self
+    }
+
+    /// The \[`OpenInterfaceInfo`\]; a required field left unset is an invalid-request error
+    /// naming it (nothing has been sent).
+    pub fn build(self) -> Result<OpenInterfaceInfo, common_http::Error> {
+        Ok(OpenInterfaceInfo {
+            card_style: self
+                .card_style
+                .ok_or_else(|| common_http::Error::invalid_request("`cardStyle` is required"))?,
+            card_type: self
+                .card_type
+                .ok_or_else(|| common_http::Error::invalid_request("`cardType` is required"))?,
+            card_form: self
+                .card_form
+                .ok_or_else(|| common_http::Error::invalid_request("`cardForm` is required"))?,
+            card_guide: self
+                .card_guide
+                .ok_or_else(|| common_http::Error::invalid_request("`cardGuide` is required"))?,
+            custom_cards: self
+                .custom_cards
+                .ok_or_else(|| common_http::Error::invalid_request("`customCards` is required"))?,
+        })
     }
 }
 
@@ -771,6 +1372,24 @@ pub struct OpenInterfaceCardInfo {
 }
 
 impl OpenInterfaceCardInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "customCardName",
+        "customCardHeader",
+        "customCardNum",
+        "customField",
+        "customCardThumbnail",
+        "customCardAmount",
+        "customCardAmountSymbol",
+        "customCardDesc",
+        "customCardType",
+        "customCardLink",
+        "paramInfos",
+        "customMenus",
+    ];
+}
+
+impl OpenInterfaceCardInfo {
     /// A `OpenInterfaceCardInfo` from its required fields; the optional ones start unset.
     pub fn new(custom_card_name: OpenCardParamInfo) -> Self {
         Self {
@@ -793,9 +1412,9 @@ impl OpenInterfaceCardInfo {
     /// OpenCardParamInfo).
     pub fn custom_card_header(
         mut self,
-        value: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        value: impl IntoIterator<Item = serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
-        self.custom_card_header = Some(value.into());
+        self.custom_card_header = Some(value.into_iter().collect());
         self
     }
 
@@ -809,9 +1428,9 @@ impl OpenInterfaceCardInfo {
     /// OpenCardParamInfo).
     pub fn custom_field(
         mut self,
-        value: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        value: impl IntoIterator<Item = serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
-        self.custom_field = Some(value.into());
+        self.custom_field = Some(value.into_iter().collect());
         self
     }
 
@@ -852,14 +1471,17 @@ impl OpenInterfaceCardInfo {
     }
 
     /// Sets `paramInfos`: The mapping of all params and variables for this card.
-    pub fn param_infos(mut self, value: impl Into<Vec<OpenCardParamInfo>>) -> Self {
-        self.param_infos = Some(value.into());
+    pub fn param_infos(mut self, value: impl IntoIterator<Item = OpenCardParamInfo>) -> Self {
+        self.param_infos = Some(value.into_iter().collect());
         self
     }
 
     /// Sets `customMenus`: Card Button.
-    pub fn custom_menus(mut self, value: impl Into<Vec<OpenInterfaceCardButtonInfo>>) -> Self {
-        self.custom_menus = Some(value.into());
+    pub fn custom_menus(
+        mut self,
+        value: impl IntoIterator<Item = OpenInterfaceCardButtonInfo>,
+    ) -> Self {
+        self.custom_menus = Some(value.into_iter().collect());
         self
     }
 
@@ -924,6 +1546,11 @@ pub struct OpenCardParamInfo {
 }
 
 impl OpenCardParamInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["variableId", "paramValue"];
+}
+
+impl OpenCardParamInfo {
     /// A `OpenCardParamInfo`, with every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -984,6 +1611,11 @@ pub struct OpenInterfaceCardButtonInfo {
 }
 
 impl OpenInterfaceCardButtonInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["menuType", "menuName", "menuLink"];
+}
+
+impl OpenInterfaceCardButtonInfo {
     /// A `OpenInterfaceCardButtonInfo`, with every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1029,9 +1661,11 @@ impl Default for OpenInterfaceCardButtonInfo {
 /// ROBOT_ANSWER push). The streaming parsing rules name the fields in camelCase
 /// (robotAnswerMessageType, transferResult, msgId), the examples in snake_case: both are
 /// accepted.
+///
+/// The vendor's documentation calls it `RobotAnswerRespVo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RobotAnswerRespVo {
+pub struct Answer {
     /// Answer type.
     ///
     /// Also read from `robotAnswerType`.
@@ -1140,11 +1774,38 @@ pub struct RobotAnswerRespVo {
     pub interface_info: Option<OpenInterfaceInfo>,
 }
 
+impl Answer {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "robot_answer_type",
+        "robot_answer_message_type",
+        "answer",
+        "transfer_result",
+        "roundid",
+        "msgid",
+        "ai_agent_cid",
+        "biz_id",
+        "robot_name",
+        "robot_logo",
+        "robotid",
+        "robot_status",
+        "delay",
+        "output_variable_infos",
+        "process_id",
+        "node_id",
+        "variable_id",
+        "variable_value_enums",
+        "interface_info",
+    ];
+}
+
 /// ask_init's payload. The endpoint example spells bizid/ai_agent_cid/biz_type/biz_typeid,
 /// the attribute table and model example bizId/aiAgentCid/bizType/bizTypeId.
+///
+/// The vendor's documentation calls it `InitRespVo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct InitRespVo {
+pub struct Session {
     /// Business id.
     ///
     /// Also read from `bizId`, `biz_id`.
@@ -1177,15 +1838,28 @@ pub struct InitRespVo {
     pub biz_typeid: Option<String>,
 }
 
+impl Session {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] =
+        &["bizid", "ai_agent_cid", "biz_type", "biz_typeid"];
+}
+
 /// answer_suggest's payload.
+///
+/// The vendor's documentation calls it `RobotAnswerSuggestRespVo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct RobotAnswerSuggestRespVo {
+pub struct Suggestion {
     /// Word association list.
     ///
     /// Also read from `qaContents`.
     #[serde(alias = "qaContents")]
     pub qa_contents: Vec<QaInfo>,
+}
+
+impl Suggestion {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["qa_contents"];
 }
 
 /// A suggested knowledge-base question.
@@ -1206,6 +1880,11 @@ pub struct QaInfo {
     pub docid: String,
     /// Matching threshold.
     pub score: f64,
+}
+
+impl QaInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["question", "questionid", "docid", "score"];
 }
 
 /// A pushed message (get_push_info's payload, PushInfo\<PushData\>). The table names the id
@@ -1232,6 +1911,11 @@ pub struct PushInfo {
     /// Also read from `pushType`.
     #[serde(alias = "pushType")]
     pub push_type: PushType,
+}
+
+impl PushInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["msgid", "data", "bizid", "push_type"];
 }
 
 /// The timeout message carried in PushInfo.data.
@@ -1281,6 +1965,21 @@ pub struct PushData {
     pub polling_status: PollingStatus,
 }
 
+impl PushData {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "msgid",
+        "bizid",
+        "ai_agent_cid",
+        "round_id",
+        "msg",
+        "source_enum",
+        "uid",
+        "polling_id",
+        "polling_status",
+    ];
+}
+
 /// What Sobot POSTs to the customer's own AI agent (URL configured on the AI agent
 /// configuration page). input_type_enum INPUT: ask question directly; CLICK: reserved;
 /// PROCESS_CLICK: button click in a task workflow, see process_info; PROCESS_CARD_CLICK:
@@ -1291,9 +1990,11 @@ pub struct PushData {
 /// answer at once in standard HTTP, a list. copilot true: also call callback_list. A
 /// non-empty runtimeid (batch test): call question_call_back. roundid: carry it over from
 /// the question to the answer.
+///
+/// The vendor's documentation calls it `ThirdAlgorithmReqVo`.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct ThirdAlgorithmReqVo {
+pub struct AgentRequest {
     /// Question.
     pub question: String,
     /// Display question.
@@ -1379,9 +2080,9 @@ pub struct ThirdAlgorithmReqVo {
     pub copilot: bool,
 }
 
-impl std::fmt::Debug for ThirdAlgorithmReqVo {
+impl std::fmt::Debug for AgentRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ThirdAlgorithmReqVo")
+        f.debug_struct("AgentRequest")
             .field("question", &self.question)
             .field("show_question", &self.show_question)
             .field("input_type_enum", &self.input_type_enum)
@@ -1414,6 +2115,37 @@ impl std::fmt::Debug for ThirdAlgorithmReqVo {
     }
 }
 
+impl AgentRequest {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "question",
+        "show_question",
+        "input_type_enum",
+        "robot_name",
+        "robot_logo",
+        "robot_remark",
+        "robotid",
+        "msg_type",
+        "companyid",
+        "biz_type",
+        "partnerid",
+        "ai_agent_cid",
+        "interface_info",
+        "source_enum",
+        "context_validity_time",
+        "params",
+        "multi_params",
+        "roundid",
+        "input_variable_infos",
+        "process_info",
+        "runtimeid",
+        "questionid",
+        "robot_model",
+        "req_stream",
+        "copilot",
+    ];
+}
+
 /// Node card information in the third-party integration (snake_case).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1431,20 +2163,39 @@ pub struct ThirdInterfaceInfo {
 }
 
 impl ThirdInterfaceInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "card_style",
+        "card_type",
+        "card_form",
+        "card_guide",
+        "custom_cards",
+    ];
+}
+
+impl ThirdInterfaceInfo {
+    /// A builder: set the required fields (`card_style`, `card_type`, `card_form`,
+    /// `card_guide`, `custom_cards`), then `build()`; the optional ones start unset and have
+    /// setters here.
+    pub fn builder() -> ThirdInterfaceInfoBuilder {
+        ThirdInterfaceInfoBuilder::default()
+    }
+
+    #[allow(dead_code)]
     /// A `ThirdInterfaceInfo` from its required fields; the optional ones start unset.
-    pub fn new(
+    pub(crate) fn new(
         card_style: impl Into<String>,
         card_type: impl Into<String>,
         card_form: impl Into<String>,
         card_guide: impl Into<String>,
-        custom_cards: impl Into<Vec<ThirdInterfaceCardInfo>>,
+        custom_cards: impl IntoIterator<Item = ThirdInterfaceCardInfo>,
     ) -> Self {
         Self {
             card_style: card_style.into(),
             card_type: card_type.into(),
             card_form: card_form.into(),
             card_guide: card_guide.into(),
-            custom_cards: custom_cards.into(),
+            custom_cards: custom_cards.into_iter().collect(),
         }
     }
 
@@ -1458,6 +2209,83 @@ impl ThirdInterfaceInfo {
             }
         }
         Ok(())
+    }
+}
+
+/// Builds a \[`ThirdInterfaceInfo`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct ThirdInterfaceInfoBuilder {
+    card_style: Option<String>,
+    card_type: Option<String>,
+    card_form: Option<String>,
+    card_guide: Option<String>,
+    custom_cards: Option<Vec<ThirdInterfaceCardInfo>>,
+}
+
+impl std::fmt::Debug for ThirdInterfaceInfoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThirdInterfaceInfoBuilder")
+            .field("card_style", &self.card_style.is_some())
+            .field("card_type", &self.card_type.is_some())
+            .field("card_form", &self.card_form.is_some())
+            .field("card_guide", &self.card_guide.is_some())
+            .field("custom_cards", &self.custom_cards.is_some())
+            .finish()
+    }
+}
+
+impl ThirdInterfaceInfoBuilder {
+    /// Sets `card_style` (required): Card style, 1-List.
+    pub fn card_style(mut self, value: impl Into<String>) -> Self {
+        self.card_style = Some(value.into());
+        self
+    }
+
+    /// Sets `card_type` (required): Card type, 1-Product.
+    pub fn card_type(mut self, value: impl Into<String>) -> Self {
+        self.card_type = Some(value.into());
+        self
+    }
+
+    /// Sets `card_form` (required): Card source, 1-Large model.
+    pub fn card_form(mut self, value: impl Into<String>) -> Self {
+        self.card_form = Some(value.into());
+        self
+    }
+
+    /// Sets `card_guide` (required): Card guiding phrase.
+    pub fn card_guide(mut self, value: impl Into<String>) -> Self {
+        self.card_guide = Some(value.into());
+        self
+    }
+
+    /// Sets `custom_cards` (required): Card information.
+    pub fn custom_cards(mut self, value: impl IntoIterator<Item = ThirdInterfaceCardInfo>) -> Self {
+        self.custom_cards = Some(value.into_iter().collect());
+        self
+    }
+
+    /// The \[`ThirdInterfaceInfo`\]; a required field left unset is an invalid-request error
+    /// naming it (nothing has been sent).
+    pub fn build(self) -> Result<ThirdInterfaceInfo, common_http::Error> {
+        Ok(ThirdInterfaceInfo {
+            card_style: self
+                .card_style
+                .ok_or_else(|| common_http::Error::invalid_request("`card_style` is required"))?,
+            card_type: self
+                .card_type
+                .ok_or_else(|| common_http::Error::invalid_request("`card_type` is required"))?,
+            card_form: self
+                .card_form
+                .ok_or_else(|| common_http::Error::invalid_request("`card_form` is required"))?,
+            card_guide: self
+                .card_guide
+                .ok_or_else(|| common_http::Error::invalid_request("`card_guide` is required"))?,
+            custom_cards: self
+                .custom_cards
+                .ok_or_else(|| common_http::Error::invalid_request("`custom_cards` is required"))?,
+        })
     }
 }
 
@@ -1503,6 +2331,24 @@ pub struct ThirdInterfaceCardInfo {
 }
 
 impl ThirdInterfaceCardInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "custom_card_name",
+        "custom_card_header",
+        "custom_card_num",
+        "custom_field",
+        "custom_card_thumbnail",
+        "custom_card_amount",
+        "custom_card_amount_symbol",
+        "custom_card_desc",
+        "custom_card_type",
+        "custom_card_link",
+        "param_infos",
+        "custom_menus",
+    ];
+}
+
+impl ThirdInterfaceCardInfo {
     /// A `ThirdInterfaceCardInfo` from its required fields; the optional ones start unset.
     pub fn new(custom_card_name: ThirdCardParamInfo, custom_card_type: i32) -> Self {
         Self {
@@ -1524,9 +2370,9 @@ impl ThirdInterfaceCardInfo {
     /// Sets `custom_card_header`: Header (List\<Map\<String, ThirdCardParamInfo\>\>).
     pub fn custom_card_header(
         mut self,
-        value: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        value: impl IntoIterator<Item = serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
-        self.custom_card_header = Some(value.into());
+        self.custom_card_header = Some(value.into_iter().collect());
         self
     }
 
@@ -1540,9 +2386,9 @@ impl ThirdInterfaceCardInfo {
     /// ThirdCardParamInfo\>\>).
     pub fn custom_field(
         mut self,
-        value: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        value: impl IntoIterator<Item = serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
-        self.custom_field = Some(value.into());
+        self.custom_field = Some(value.into_iter().collect());
         self
     }
 
@@ -1578,14 +2424,17 @@ impl ThirdInterfaceCardInfo {
 
     /// Sets `param_infos`: The mapping relationship between all params and variables of this
     /// card.
-    pub fn param_infos(mut self, value: impl Into<Vec<ThirdCardParamInfo>>) -> Self {
-        self.param_infos = Some(value.into());
+    pub fn param_infos(mut self, value: impl IntoIterator<Item = ThirdCardParamInfo>) -> Self {
+        self.param_infos = Some(value.into_iter().collect());
         self
     }
 
     /// Sets `custom_menus`: Card button.
-    pub fn custom_menus(mut self, value: impl Into<Vec<ThirdInterfaceCardButtonInfo>>) -> Self {
-        self.custom_menus = Some(value.into());
+    pub fn custom_menus(
+        mut self,
+        value: impl IntoIterator<Item = ThirdInterfaceCardButtonInfo>,
+    ) -> Self {
+        self.custom_menus = Some(value.into_iter().collect());
         self
     }
 
@@ -1648,6 +2497,11 @@ pub struct ThirdCardParamInfo {
 }
 
 impl ThirdCardParamInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["variableid", "param_value"];
+}
+
+impl ThirdCardParamInfo {
     /// A `ThirdCardParamInfo`, with every optional field unset.
     pub fn new() -> Self {
         Self {
@@ -1696,6 +2550,11 @@ pub struct ThirdInterfaceCardButtonInfo {
 }
 
 impl ThirdInterfaceCardButtonInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["menu_type", "menu_name", "menu_link"];
+}
+
+impl ThirdInterfaceCardButtonInfo {
     /// A `ThirdInterfaceCardButtonInfo` from its required fields; the optional ones start
     /// unset.
     pub fn new(menu_type: i32, menu_name: impl Into<String>) -> Self {
@@ -1722,9 +2581,11 @@ impl ThirdInterfaceCardButtonInfo {
 /// The customer's AI agent's answer: the response to a ThirdAlgorithmReqVo (one object per
 /// event when streaming, a list otherwise), an element of callback_list, and the body of
 /// question_call_back.
+///
+/// The vendor's documentation calls it `ThirdAlgorithmRespVo`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct ThirdAlgorithmRespVo {
+pub struct AgentAnswer {
     /// Answer type.
     pub answer_type: RobotAnswerType,
     /// Message type: THIRD_ANSWER_INFO-text or non-process, THIRD_PROCESS_INFO-task workflow,
@@ -1785,9 +2646,39 @@ pub struct ThirdAlgorithmRespVo {
     pub third_variable_id: Option<String>,
 }
 
-impl ThirdAlgorithmRespVo {
-    /// A `ThirdAlgorithmRespVo` from its required fields; the optional ones start unset.
-    pub fn new(
+impl AgentAnswer {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "answer_type",
+        "robot_answer_message_type",
+        "lan",
+        "llm_answer",
+        "roundid",
+        "runtimeid",
+        "questionid",
+        "companyid",
+        "success",
+        "hit_sensitive_word",
+        "message_end",
+        "third_interface_info",
+        "third_processid",
+        "third_nodeid",
+        "third_variable_value_enums",
+        "third_variable_id",
+    ];
+}
+
+impl AgentAnswer {
+    /// A builder: set the required fields (`answer_type`, `robot_answer_message_type`, `lan`,
+    /// `llm_answer`, `roundid`, `companyid`, `message_end`), then `build()`; the optional ones
+    /// start unset and have setters here.
+    pub fn builder() -> AgentAnswerBuilder {
+        AgentAnswerBuilder::default()
+    }
+
+    #[allow(dead_code)]
+    /// A `AgentAnswer` from its required fields; the optional ones start unset.
+    pub(crate) fn new(
         answer_type: impl Into<RobotAnswerType>,
         robot_answer_message_type: impl Into<RobotAnswerMessageType>,
         lan: impl Into<String>,
@@ -1860,8 +2751,11 @@ impl ThirdAlgorithmRespVo {
 
     /// Sets `third_variable_value_enums`: Third-party variable value enums (the table's
     /// description, "Third-party variable id", is swapped with third_variable_id's).
-    pub fn third_variable_value_enums(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.third_variable_value_enums = Some(value.into());
+    pub fn third_variable_value_enums(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.third_variable_value_enums = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1894,19 +2788,139 @@ impl ThirdAlgorithmRespVo {
     }
 }
 
-/// callback_list's body.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct ThirdCallbackListRespVo {
-    /// Algorithm response.
-    pub algorithm_resp_vos: Vec<ThirdAlgorithmRespVo>,
+/// Builds a \[`AgentAnswer`\] from its required fields, each set by name.
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `build()`"]
+pub struct AgentAnswerBuilder {
+    answer_type: Option<RobotAnswerType>,
+    robot_answer_message_type: Option<RobotAnswerMessageType>,
+    lan: Option<String>,
+    llm_answer: Option<String>,
+    roundid: Option<String>,
+    companyid: Option<String>,
+    message_end: Option<bool>,
 }
 
-impl ThirdCallbackListRespVo {
-    /// A `ThirdCallbackListRespVo` from its required fields; the optional ones start unset.
-    pub fn new(algorithm_resp_vos: impl Into<Vec<ThirdAlgorithmRespVo>>) -> Self {
+impl std::fmt::Debug for AgentAnswerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentAnswerBuilder")
+            .field("answer_type", &self.answer_type.is_some())
+            .field(
+                "robot_answer_message_type",
+                &self.robot_answer_message_type.is_some(),
+            )
+            .field("lan", &self.lan.is_some())
+            .field("llm_answer", &self.llm_answer.is_some())
+            .field("roundid", &self.roundid.is_some())
+            .field("companyid", &self.companyid.is_some())
+            .field("message_end", &self.message_end.is_some())
+            .finish()
+    }
+}
+
+impl AgentAnswerBuilder {
+    /// Sets `answer_type` (required): Answer type.
+    pub fn answer_type(mut self, value: impl Into<RobotAnswerType>) -> Self {
+        self.answer_type = Some(value.into());
+        self
+    }
+
+    /// Sets `robot_answer_message_type` (required): Message type: THIRD_ANSWER_INFO-text or
+    /// non-process, THIRD_PROCESS_INFO-task workflow, MESSAGE-text message (not appear alone).
+    pub fn robot_answer_message_type(mut self, value: impl Into<RobotAnswerMessageType>) -> Self {
+        self.robot_answer_message_type = Some(value.into());
+        self
+    }
+
+    /// Sets `lan` (required): Language identifier.
+    pub fn lan(mut self, value: impl Into<String>) -> Self {
+        self.lan = Some(value.into());
+        self
+    }
+
+    /// Sets `llm_answer` (required): Answer.
+    pub fn llm_answer(mut self, value: impl Into<String>) -> Self {
+        self.llm_answer = Some(value.into());
+        self
+    }
+
+    /// Sets `roundid` (required): Message round id (the roundid of the question).
+    pub fn roundid(mut self, value: impl Into<String>) -> Self {
+        self.roundid = Some(value.into());
+        self
+    }
+
+    /// Sets `companyid` (required): Company id.
+    pub fn companyid(mut self, value: impl Into<String>) -> Self {
+        self.companyid = Some(value.into());
+        self
+    }
+
+    /// Sets `message_end` (required): Last message of MESSAGE (true on the last MESSAGE of the
+    /// answer). Documented as a string, sent as a boolean.
+    pub fn message_end(mut self, value: bool) -> Self {
+        self.message_end = Some(value);
+        self
+    }
+
+    /// The \[`AgentAnswer`\]; a required field left unset is an invalid-request error naming it
+    /// (nothing has been sent).
+    pub fn build(self) -> Result<AgentAnswer, common_http::Error> {
+        Ok(AgentAnswer {
+            answer_type: self
+                .answer_type
+                .ok_or_else(|| common_http::Error::invalid_request("`answer_type` is required"))?,
+            robot_answer_message_type: self.robot_answer_message_type.ok_or_else(|| {
+                common_http::Error::invalid_request("`robot_answer_message_type` is required")
+            })?,
+            lan: self
+                .lan
+                .ok_or_else(|| common_http::Error::invalid_request("`lan` is required"))?,
+            llm_answer: self
+                .llm_answer
+                .ok_or_else(|| common_http::Error::invalid_request("`llm_answer` is required"))?,
+            roundid: self
+                .roundid
+                .ok_or_else(|| common_http::Error::invalid_request("`roundid` is required"))?,
+            runtimeid: None,
+            questionid: None,
+            companyid: self
+                .companyid
+                .ok_or_else(|| common_http::Error::invalid_request("`companyid` is required"))?,
+            success: None,
+            hit_sensitive_word: None,
+            message_end: self
+                .message_end
+                .ok_or_else(|| common_http::Error::invalid_request("`message_end` is required"))?,
+            third_interface_info: None,
+            third_processid: None,
+            third_nodeid: None,
+            third_variable_value_enums: None,
+            third_variable_id: None,
+        })
+    }
+}
+
+/// callback_list's body.
+///
+/// The vendor's documentation calls it `ThirdCallbackListRespVo`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CallbackListBody {
+    /// Algorithm response.
+    pub algorithm_resp_vos: Vec<AgentAnswer>,
+}
+
+impl CallbackListBody {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["algorithm_resp_vos"];
+}
+
+impl CallbackListBody {
+    /// A `CallbackListBody` from its required fields; the optional ones start unset.
+    pub fn new(algorithm_resp_vos: impl IntoIterator<Item = AgentAnswer>) -> Self {
         Self {
-            algorithm_resp_vos: algorithm_resp_vos.into(),
+            algorithm_resp_vos: algorithm_resp_vos.into_iter().collect(),
         }
     }
 
@@ -1929,7 +2943,8 @@ impl ThirdCallbackListRespVo {
 /// can be placed in params or multiParams, which are passed on every call.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct EnterpriseInterfacePayload {
+#[allow(unreachable_pub)]
+pub(crate) struct EnterpriseInterfacePayload {
     /// At the start of the chat, you pass the customer's integration ID to Sobot. If not
     /// passed, it is empty.
     ///
@@ -2143,6 +3158,42 @@ pub struct RecordListParams {
 }
 
 impl RecordListParams {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "start_time",
+        "end_time",
+        "page_no",
+        "page_size",
+        "robotid",
+        "biz_type",
+        "source",
+        "channel_flag_plus",
+        "cid",
+        "bizid",
+        "transfer2_human",
+        "trigger2_human",
+        "timeZoneid",
+        "solve_status",
+        "answer_type",
+        "valid_trigger2_human_type",
+        "emotion_type",
+        "satisfaction_status",
+        "score_level",
+        "star_level",
+        "assess_status",
+        "satisfaction_labels",
+        "test",
+        "like_dislike_status",
+        "like_dislike_labels",
+        "robot_valid",
+        "robot_consult",
+        "rule_ids",
+        "is_trigger_session_guide_status",
+        "robot_types",
+    ];
+}
+
+impl RecordListParams {
     /// A `RecordListParams` from its required fields; the optional ones start unset.
     pub fn new(start_time: time::Date, end_time: time::Date, page_no: i32, page_size: i32) -> Self {
         Self {
@@ -2180,27 +3231,27 @@ impl RecordListParams {
     }
 
     /// Sets `robotid`: Robot ID, separated by commas (see: Get Robot List Interface).
-    pub fn robotid(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.robotid = Some(value.into());
+    pub fn robotid(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.robotid = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets `biz_type`: Business Type, separated by commas (see: biz_type Enum).
-    pub fn biz_type(mut self, value: impl Into<Vec<BizType>>) -> Self {
-        self.biz_type = Some(value.into());
+    pub fn biz_type(mut self, value: impl IntoIterator<Item = impl Into<BizType>>) -> Self {
+        self.biz_type = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets `source`: Channel Type, separated by commas (see: source Enum).
-    pub fn source(mut self, value: impl Into<Vec<StatisticsSource>>) -> Self {
-        self.source = Some(value.into());
+    pub fn source(mut self, value: impl IntoIterator<Item = impl Into<StatisticsSource>>) -> Self {
+        self.source = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets `channel_flag_plus`: Consultation Channel, separated by commas (see: Get
     /// Consultation Channel Interface).
-    pub fn channel_flag_plus(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.channel_flag_plus = Some(value.into());
+    pub fn channel_flag_plus(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.channel_flag_plus = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2241,8 +3292,8 @@ impl RecordListParams {
     }
 
     /// Sets `answer_type`: Answer Type, separated by commas (see: answer_type Enum).
-    pub fn answer_type(mut self, value: impl Into<Vec<AnswerType>>) -> Self {
-        self.answer_type = Some(value.into());
+    pub fn answer_type(mut self, value: impl IntoIterator<Item = impl Into<AnswerType>>) -> Self {
+        self.answer_type = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2268,15 +3319,15 @@ impl RecordListParams {
 
     /// Sets `score_level`: Score evaluation (see: score_level enum); several values
     /// comma-joined, e.g. "10,9".
-    pub fn score_level(mut self, value: impl Into<Vec<ScoreLevel>>) -> Self {
-        self.score_level = Some(value.into());
+    pub fn score_level(mut self, value: impl IntoIterator<Item = impl Into<ScoreLevel>>) -> Self {
+        self.score_level = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets `star_level`: Star evaluation (see: star_level enum); several values comma-joined
     /// like score_level.
-    pub fn star_level(mut self, value: impl Into<Vec<StarLevel>>) -> Self {
-        self.star_level = Some(value.into());
+    pub fn star_level(mut self, value: impl IntoIterator<Item = impl Into<StarLevel>>) -> Self {
+        self.star_level = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2288,8 +3339,11 @@ impl RecordListParams {
 
     /// Sets `satisfaction_labels`: Session evaluation labels (see: Get session label
     /// interface).
-    pub fn satisfaction_labels(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.satisfaction_labels = Some(value.into());
+    pub fn satisfaction_labels(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.satisfaction_labels = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2307,8 +3361,11 @@ impl RecordListParams {
 
     /// Sets `like_dislike_labels`: Dislike Labels (see: Interface: Get Dislike Labels
     /// Interface).
-    pub fn like_dislike_labels(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.like_dislike_labels = Some(value.into());
+    pub fn like_dislike_labels(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.like_dislike_labels = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2325,8 +3382,8 @@ impl RecordListParams {
     }
 
     /// Sets `rule_ids`: Audience id collection (see: Get Audience interface).
-    pub fn rule_ids(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.rule_ids = Some(value.into());
+    pub fn rule_ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.rule_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2340,8 +3397,8 @@ impl RecordListParams {
 
     /// Sets `robot_types`: Robot Type AI_AGENT for large model robot, AI_COPILOT for large
     /// model co-pilot.
-    pub fn robot_types(mut self, value: impl Into<Vec<RobotType>>) -> Self {
-        self.robot_types = Some(value.into());
+    pub fn robot_types(mut self, value: impl IntoIterator<Item = impl Into<RobotType>>) -> Self {
+        self.robot_types = Some(value.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2488,6 +3545,42 @@ pub struct ReceptionRecord {
     pub cid: Option<String>,
 }
 
+impl ReceptionRecord {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "robot_name",
+        "robot_valid",
+        "biz_type_enum",
+        "source",
+        "channel_flag",
+        "user_msg_times",
+        "uid",
+        "valid_trigger_other2_human",
+        "companyid",
+        "valid_trigger_ruler2_human",
+        "like_dislike_status",
+        "satisfaction_status",
+        "answer_variable_infos",
+        "robot_consult",
+        "test",
+        "rule_infos",
+        "channel_flag_plus",
+        "robot_flag",
+        "robot_type",
+        "valid_trigger2_human_type",
+        "transfer2_human",
+        "biz_type",
+        "trigger2_human",
+        "end_time",
+        "start_time",
+        "channel_flag_name",
+        "answer_type",
+        "bizid",
+        "robot_msg_times",
+        "cid",
+    ];
+}
+
 /// An audience rule of a reception record (fields from the example).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2498,6 +3591,11 @@ pub struct RuleInfo {
     /// Audience id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruleid: Option<String>,
+}
+
+impl RuleInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["rule_name", "ruleid"];
 }
 
 /// A large-model bot (queryAiRobotList's element; also what the document shows for
@@ -2547,6 +3645,25 @@ pub struct AiRobot {
     pub robot_veritable_remark: Option<String>,
 }
 
+impl AiRobot {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "kbid",
+        "create_time",
+        "robot_type",
+        "robot_name",
+        "robot_logo",
+        "robot_model_status",
+        "update_name",
+        "updateid",
+        "update_time",
+        "companyid",
+        "robot_model",
+        "configid",
+        "robot_veritable_remark",
+    ];
+}
+
 /// source_list's body (JSON).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2566,6 +3683,11 @@ pub struct SourceListParams {
         skip_serializing_if = "Option::is_none"
     )]
     pub time_zoneid: Option<String>,
+}
+
+impl SourceListParams {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["start_time", "end_time", "timeZoneid"];
 }
 
 impl SourceListParams {
@@ -2621,6 +3743,18 @@ pub struct TimezoneInfo {
     pub timezone_value: Option<String>,
 }
 
+impl TimezoneInfo {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "create_time",
+        "main_timezone_flag",
+        "timezone",
+        "timezoneid",
+        "id",
+        "timezone_value",
+    ];
+}
+
 /// A session evaluation label (get_labels' element).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2640,6 +3774,12 @@ pub struct SessionLabel {
     /// Label Id (the value for satisfaction_labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+}
+
+impl SessionLabel {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] =
+        &["companyid", "raw_name", "create_time", "name", "id"];
 }
 
 /// A dislike label (get_label_info_list's element).
@@ -2666,6 +3806,18 @@ pub struct DislikeLabel {
     pub id: Option<String>,
 }
 
+impl DislikeLabel {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &[
+        "companyid",
+        "create_time",
+        "createid",
+        "name",
+        "is_del",
+        "id",
+    ];
+}
+
 /// An audience (simple_list's element).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2676,4 +3828,9 @@ pub struct Audience {
     /// Audience Id (the value for rule_ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruleid: Option<String>,
+}
+
+impl Audience {
+    /// The field names on the wire, in the documented order.
+    pub const WIRE_FIELDS: &'static [&'static str] = &["rule_title", "ruleid"];
 }

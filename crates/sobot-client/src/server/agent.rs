@@ -11,7 +11,7 @@ use std::sync::Arc;
 use futures::StreamExt as _;
 use futures::stream::BoxStream;
 
-use crate::{ThirdAlgorithmReqVo, ThirdAlgorithmRespVo};
+use crate::{AgentAnswer, AgentRequest};
 
 /// An error of your agent; Sobot gets a `500` with `message` in the JSON error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub enum AnswerPart {
     /// question has them) are always overwritten with the question's; an empty `companyid`
     /// or `lan` is filled in from the question and the configuration; `message_end` is
     /// computed by the server.
-    Answer(Box<ThirdAlgorithmRespVo>),
+    Answer(Box<AgentAnswer>),
 }
 
 impl From<String> for AnswerPart {
@@ -69,8 +69,8 @@ impl From<&str> for AnswerPart {
     }
 }
 
-impl From<ThirdAlgorithmRespVo> for AnswerPart {
-    fn from(answer: ThirdAlgorithmRespVo) -> Self {
+impl From<AgentAnswer> for AnswerPart {
+    fn from(answer: AgentAnswer) -> Self {
         Self::Answer(Box::new(answer))
     }
 }
@@ -119,12 +119,12 @@ pub trait ThirdPartyAgent: Send + Sync + 'static {
     /// Answers one question. `request.input_type_enum` says whether it is typed text
     /// (`INPUT`), a workflow button (`PROCESS_CLICK`, see `process_info`) or a card click
     /// (`PROCESS_CARD_CLICK`, see `interface_info`).
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError>;
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError>;
 }
 
 #[common_http::reexports::async_trait]
 impl<T: ThirdPartyAgent + ?Sized> ThirdPartyAgent for Arc<T> {
-    async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+    async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
         (**self).answer(request).await
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::config::ServerConfig;
 use super::sequence::{ReplyContext, is_message};
-use crate::{QuestionCallBack, SobotClient, ThirdAlgorithmRespVo, ThirdCallbackListRespVo};
+use crate::{AgentAnswer, CallbackListBody, SendQuestionCallback, SobotClient};
 
 /// The callbacks one answer owes Sobot.
 #[derive(Debug)]
@@ -50,7 +50,7 @@ impl Callbacks {
     }
 
     /// Starts the owed callbacks in the background.
-    pub(super) fn spawn(self, answers: &[ThirdAlgorithmRespVo]) {
+    pub(super) fn spawn(self, answers: &[AgentAnswer]) {
         if !self.copilot && !self.batch_test {
             return;
         }
@@ -65,11 +65,11 @@ impl Callbacks {
         };
         let options = self.options();
         if self.copilot {
-            let body = ThirdCallbackListRespVo::new(answers.to_vec());
+            let body = CallbackListBody::new(answers.to_vec());
             let (client, roundid) = (client.clone(), self.roundid.clone());
             let options = options.clone();
             tokio::spawn(async move {
-                let call = crate::CallbackList::new(client.http().clone(), body)
+                let call = crate::SendCallbackList::new(client.http().clone(), body)
                     .with_options(options)
                     .send();
                 deliver("callback_list", &roundid, call).await;
@@ -82,7 +82,7 @@ impl Callbacks {
             };
             let roundid = self.roundid;
             tokio::spawn(async move {
-                let call = QuestionCallBack::new(client.http().clone(), result)
+                let call = SendQuestionCallback::new(client.http().clone(), result)
                     .with_options(options)
                     .send();
                 deliver("question_call_back", &roundid, call).await;
@@ -94,7 +94,7 @@ impl Callbacks {
 /// The one answer `question_call_back` takes: the first non-`MESSAGE` answer (or the first
 /// answer), with the text of all `MESSAGE`s when there are any, `message_end = true` and
 /// `success = true` unless the agent said otherwise.
-fn batch_result(answers: &[ThirdAlgorithmRespVo]) -> Option<ThirdAlgorithmRespVo> {
+fn batch_result(answers: &[AgentAnswer]) -> Option<AgentAnswer> {
     let base = answers
         .iter()
         .find(|a| !is_message(a))

@@ -1,7 +1,7 @@
 //! Host your own AI agent behind Sobot (feature `server`).
 //!
-//! Sobot's "Integration With Third-party AI Agents" POSTs a [`ThirdAlgorithmReqVo`] to a URL
-//! you configure; your service answers with [`ThirdAlgorithmRespVo`]s, either at once (a JSON
+//! Sobot's "Integration With Third-party AI Agents" POSTs a [`AgentRequest`] to a URL
+//! you configure; your service answers with [`AgentAnswer`]s, either at once (a JSON
 //! list, `req_stream = false`) or as a server-sent event stream (`req_stream = true`).
 //! This module does the protocol; you implement [`ThirdPartyAgent`]:
 //!
@@ -26,13 +26,13 @@
 //!
 //! ```no_run
 //! use sobot_client::server::{AgentError, AgentReply, ServerConfig, ThirdPartyAgent, router};
-//! use sobot_client::ThirdAlgorithmReqVo;
+//! use sobot_client::AgentRequest;
 //!
 //! struct Echo;
 //!
-//! #[sobot_client::common_http::reexports::async_trait]
+//! #[sobot_client::server::async_trait]
 //! impl ThirdPartyAgent for Echo {
-//!     async fn answer(&self, request: ThirdAlgorithmReqVo) -> Result<AgentReply, AgentError> {
+//!     async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
 //!         Ok(AgentReply::text(format!("you said: {}", request.question)))
 //!     }
 //! }
@@ -50,8 +50,8 @@
 //! extractor (`enterprise.rs`), and two helpers shared by several of them: the
 //! shared-secret check (`secret.rs`) and the JSON error body (`error.rs`).
 //!
-//! [`ThirdAlgorithmReqVo`]: crate::ThirdAlgorithmReqVo
-//! [`ThirdAlgorithmRespVo`]: crate::ThirdAlgorithmRespVo
+//! [`AgentRequest`]: crate::AgentRequest
+//! [`AgentAnswer`]: crate::AgentAnswer
 //! [`Router`]: axum::Router
 //! [`SobotClient`]: crate::SobotClient
 
@@ -66,6 +66,8 @@ mod secret;
 mod sequence;
 
 pub use axum;
+/// The attribute an implementation of [`ThirdPartyAgent`] carries.
+pub use common_http::reexports::async_trait;
 
 pub use agent::{AgentError, AgentReply, AnswerPart, ThirdPartyAgent};
 pub use config::{
@@ -73,5 +75,4 @@ pub use config::{
     DEFAULT_REQUEST_TIMEOUT, ServerConfig,
 };
 pub use enterprise::{EnterprisePayload, EnterprisePayloadRejection};
-pub use reply::SUCCESS_CODE;
 pub use router::router;

@@ -19,10 +19,7 @@ use super::agent::{AgentReply, AnswerPart};
 use super::callback::Callbacks;
 use super::error::error_response;
 use super::sequence::{ReplyContext, Sequencer, complete_all};
-use crate::{RobotAnswerMessageType, ThirdAlgorithmRespVo};
-
-/// The `ret_code` of a successful non-streaming answer.
-pub const SUCCESS_CODE: &str = "000000";
+use crate::{AgentAnswer, RobotAnswerMessageType};
 
 /// The reply as one JSON list (in Sobot's envelope when `envelope`); a streamed reply is
 /// collected first, within `timeout`.
@@ -58,7 +55,7 @@ pub(super) async fn list_response(
     callbacks.spawn(&answers);
     if envelope {
         let body = serde_json::json!({
-            "ret_code": SUCCESS_CODE,
+            "ret_code": crate::codes::SUCCESS,
             "ret_msg": "success",
             "data": answers,
         });
@@ -68,7 +65,7 @@ pub(super) async fn list_response(
     }
 }
 
-fn sse_event(answer: &ThirdAlgorithmRespVo) -> Option<Bytes> {
+fn sse_event(answer: &AgentAnswer) -> Option<Bytes> {
     match serde_json::to_string(answer) {
         Ok(json) => Some(Bytes::from(format!("data: {json}\n\n"))),
         Err(error) => {
@@ -81,8 +78,8 @@ fn sse_event(answer: &ThirdAlgorithmRespVo) -> Option<Bytes> {
 struct StreamState {
     parts: BoxStream<'static, Result<AnswerPart, Box<dyn std::any::Any + Send>>>,
     sequencer: Sequencer,
-    out: VecDeque<ThirdAlgorithmRespVo>,
-    sent: Vec<ThirdAlgorithmRespVo>,
+    out: VecDeque<AgentAnswer>,
+    sent: Vec<AgentAnswer>,
     finished: bool,
     callbacks: Option<Callbacks>,
 }

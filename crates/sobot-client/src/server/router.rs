@@ -26,7 +26,7 @@ use super::config::ServerConfig;
 use super::error::{body_rejection_response, error_response};
 use super::reply::{list_response, stream_response};
 use super::sequence::ReplyContext;
-use crate::ThirdAlgorithmReqVo;
+use crate::AgentRequest;
 
 struct Inner {
     agent: Box<dyn ThirdPartyAgent>,
@@ -97,7 +97,7 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
             return response;
         }
     };
-    let request: ThirdAlgorithmReqVo = {
+    let request: AgentRequest = {
         let de = &mut serde_json::Deserializer::from_slice(&body);
         match parse_json(de) {
             Ok(request) => request,

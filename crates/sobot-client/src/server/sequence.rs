@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use super::agent::AnswerPart;
 use super::config::ServerConfig;
-use crate::{RobotAnswerMessageType, RobotAnswerType, ThirdAlgorithmReqVo, ThirdAlgorithmRespVo};
+use crate::{AgentAnswer, AgentRequest, RobotAnswerMessageType, RobotAnswerType};
 
 /// What every answer to one question shares.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub(super) struct ReplyContext {
 }
 
 impl ReplyContext {
-    pub(super) fn new(request: &ThirdAlgorithmReqVo, config: &ServerConfig) -> Self {
+    pub(super) fn new(request: &AgentRequest, config: &ServerConfig) -> Self {
         Self {
             roundid: request.roundid.clone(),
             companyid: request.companyid.clone(),
@@ -40,9 +40,9 @@ impl ReplyContext {
     }
 
     /// The part as a complete answer, `message_end` false.
-    pub(super) fn complete(&self, part: AnswerPart) -> ThirdAlgorithmRespVo {
+    pub(super) fn complete(&self, part: AnswerPart) -> AgentAnswer {
         let mut answer = match part {
-            AnswerPart::Text(text) => ThirdAlgorithmRespVo::new(
+            AnswerPart::Text(text) => AgentAnswer::new(
                 self.answer_type.clone(),
                 RobotAnswerMessageType::Message,
                 self.language.clone(),
@@ -71,7 +71,7 @@ impl ReplyContext {
     }
 }
 
-pub(super) fn is_message(answer: &ThirdAlgorithmRespVo) -> bool {
+pub(super) fn is_message(answer: &AgentAnswer) -> bool {
     answer.robot_answer_message_type == RobotAnswerMessageType::Message
 }
 
@@ -81,7 +81,7 @@ pub(super) fn is_message(answer: &ThirdAlgorithmRespVo) -> bool {
 pub(super) struct Sequencer {
     ctx: ReplyContext,
     /// Empty, or a `MESSAGE` followed by non-`MESSAGE` answers.
-    held: VecDeque<ThirdAlgorithmRespVo>,
+    held: VecDeque<AgentAnswer>,
 }
 
 impl Sequencer {
@@ -93,7 +93,7 @@ impl Sequencer {
     }
 
     /// Adds `part`; what is now ready to send goes to `out`.
-    pub(super) fn push(&mut self, part: AnswerPart, out: &mut VecDeque<ThirdAlgorithmRespVo>) {
+    pub(super) fn push(&mut self, part: AnswerPart, out: &mut VecDeque<AgentAnswer>) {
         let answer = self.ctx.complete(part);
         if is_message(&answer) {
             // The held MESSAGE is not the last one.
@@ -107,7 +107,7 @@ impl Sequencer {
     }
 
     /// Ends the answer: the held `MESSAGE` is the last one.
-    pub(super) fn finish(&mut self, out: &mut VecDeque<ThirdAlgorithmRespVo>) {
+    pub(super) fn finish(&mut self, out: &mut VecDeque<AgentAnswer>) {
         if let Some(last) = self.held.front_mut() {
             last.message_end = true;
         }
@@ -116,10 +116,7 @@ impl Sequencer {
 }
 
 /// The answers of a complete list, in order, with `message_end` set.
-pub(super) fn complete_all(
-    ctx: &ReplyContext,
-    parts: Vec<AnswerPart>,
-) -> Vec<ThirdAlgorithmRespVo> {
+pub(super) fn complete_all(ctx: &ReplyContext, parts: Vec<AnswerPart>) -> Vec<AgentAnswer> {
     let mut sequencer = Sequencer::new(ctx.clone());
     let mut out = VecDeque::new();
     for part in parts {
@@ -147,7 +144,7 @@ mod tests {
     }
 
     fn info(text: &str) -> AnswerPart {
-        ThirdAlgorithmRespVo::new(
+        AgentAnswer::new(
             RobotAnswerType::QaDirect,
             RobotAnswerMessageType::ThirdAnswerInfo,
             "",

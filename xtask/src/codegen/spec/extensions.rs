@@ -11,6 +11,7 @@ use super::Result;
 pub(super) const INFO_EXT: &[&str] = &["x-vendor"];
 pub(super) const SCHEMA_EXT: &[&str] = &[
     "x-rust-name",
+    "x-internal",
     "x-envelope",
     "x-enum-varnames",
     "x-enum-descriptions",
@@ -27,6 +28,8 @@ pub(super) const PROPERTY_EXT: &[&str] = &[
 ];
 pub(super) const PARAMETER_EXT: &[&str] = &["x-time", "x-list-format", "x-rust-name", "x-secret"];
 pub(super) const OPERATION_EXT: &[&str] = &[
+    "x-rust-name",
+    "x-stream-output",
     "x-idempotent",
     "x-auth",
     "x-base",

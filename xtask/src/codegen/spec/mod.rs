@@ -14,6 +14,7 @@ mod enumerations;
 mod extensions;
 mod field_rules;
 mod names;
+pub(crate) use names::BUILDER_METHODS;
 mod objects;
 mod operations;
 mod pagination;
@@ -109,7 +110,8 @@ impl<'a> Builder<'a> {
         for (name, schema) in &schemas {
             if matches!(self.kinds[name], Kind::Enum) {
                 let loc = format!("components.schemas.{name}");
-                let e = self.enumeration(name, schema, &loc)?;
+                let mut e = self.enumeration(name, schema, &loc)?;
+                e.doc = with_vendor_name(e.doc, &e.name, name);
                 self.enums.push(e);
             }
         }
@@ -122,6 +124,9 @@ impl<'a> Builder<'a> {
             let loc = format!("components.schemas.{name}");
             let rust = self.names[name].clone();
             self.object(&rust, schema, &loc, envelope)?;
+            if let Some(s) = self.structs.iter_mut().find(|s| s.name == rust) {
+                s.doc = with_vendor_name(std::mem::take(&mut s.doc), &rust, name);
+            }
         }
 
         let operations = self.operations()?;
@@ -143,5 +148,19 @@ impl<'a> Builder<'a> {
     /// The struct built so far with the Rust name `name`.
     fn find(&self, name: &str) -> Option<&Struct> {
         self.structs.iter().find(|s| s.name == name)
+    }
+}
+
+/// A type renamed with `x-rust-name` names the vendor's own type in its docs, so a search
+/// for the name in the vendor's documentation finds it.
+fn with_vendor_name(doc: String, rust: &str, vendor: &str) -> String {
+    if rust == vendor {
+        return doc;
+    }
+    let note = format!("The vendor's documentation calls it `{vendor}`.");
+    if doc.trim().is_empty() {
+        note
+    } else {
+        format!("{}\n\n{note}", doc.trim_end())
     }
 }

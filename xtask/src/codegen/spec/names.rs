@@ -7,7 +7,7 @@ use super::Result;
 use crate::codegen::ir::{Api, Field};
 use crate::codegen::naming;
 
-pub(crate) const MODEL_METHODS: &[&str] = &["new", "validate", "to_spec", "default"];
+pub(crate) const MODEL_METHODS: &[&str] = &["new", "validate", "describe", "default"];
 pub(crate) const BUILDER_METHODS: &[&str] = &[
     "new",
     "request",
@@ -19,8 +19,41 @@ pub(crate) const BUILDER_METHODS: &[&str] = &[
     "by_item",
 ];
 
-/// Type names must be unique; setters may not collide with the generated methods.
+/// Suffixes of Java DTO names that a public Rust name may not end in.
+const JAVA_SUFFIXES: &[&str] = &["Vo", "ReqVo", "RespVo", "Dto"];
+
+/// Public names are Rust names: no type ends in a Java DTO suffix (`ReqVo`, `RespVo`, ...)
+/// and no operation (a client method) starts with `get_`. Rename with `x-rust-name`.
+fn check_rust_names(api: &Api) -> Result<()> {
+    let types = api
+        .structs
+        .iter()
+        .filter(|s| !s.internal)
+        .map(|s| &s.name)
+        .chain(api.enums.iter().map(|e| &e.name))
+        .chain(api.operations.iter().map(|o| &o.name));
+    for name in types {
+        if let Some(suffix) = JAVA_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
+            return Err(format!(
+                "the public type `{name}` ends in the Java suffix `{suffix}`: give it a Rust name with `x-rust-name`"
+            ));
+        }
+    }
+    for op in &api.operations {
+        if op.rust.starts_with("get_") {
+            return Err(format!(
+                "the operation `{}` would be the method `{}`: Rust names have no `get_` prefix (set `x-rust-name`)",
+                op.id, op.rust
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Type names must be unique and Rust names; setters may not collide with the generated
+/// methods.
 pub(super) fn check_names(api: &Api) -> Result<()> {
+    check_rust_names(api)?;
     let mut types: HashMap<String, String> = HashMap::new();
     let mut claim = |name: &str, what: String| -> Result<()> {
         if let Some(previous) = types.insert(name.to_owned(), what.clone()) {

@@ -24,10 +24,13 @@ impl Builder<'_> {
     ) -> Result<()> {
         let v = view(schema, loc)?;
         let doc = description(&schema.schema_data, loc)?;
+        let internal =
+            ext_bool(&schema.schema_data.extensions, "x-internal", loc)?.unwrap_or(false);
         let index = self.structs.len();
         self.structs.push(Struct {
             name: rust.to_owned(),
             doc,
+            internal,
             fields: Vec::new(),
             envelope,
             request_side: false,

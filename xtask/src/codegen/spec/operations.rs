@@ -1,10 +1,11 @@
 //! `paths` into [`Operation`]s: each path item's methods, the operation-level extensions
-//! (`x-idempotent`, `x-auth`, `x-base`, `x-streaming`, `x-range`, `x-pagination`) and the
+//! (`x-rust-name`, `x-idempotent`, `x-auth`, `x-base`, `x-streaming` with
+//! `x-stream-output`, `x-range`, `x-pagination`) and the
 //! JSON request body. Parameters and responses have their own files.
 
 use openapiv3::{Operation as OaOperation, ReferenceOr};
 
-use super::extensions::{NONE, OPERATION_EXT, check_extensions, ext_bool, ext_one_of};
+use super::extensions::{NONE, OPERATION_EXT, check_extensions, ext_bool, ext_one_of, ext_str};
 use super::ranges::parse_ranges;
 use super::{Builder, Result};
 use crate::codegen::ir::{Body, Operation, Ty};
@@ -78,16 +79,34 @@ impl Builder<'_> {
             .to_owned();
         let base = ext_one_of(ext, "x-base", &["token", "api"], loc)?.map(str::to_owned);
         let streaming = ext_one_of(ext, "x-streaming", &["sse"], loc)?.is_some();
+        let stream_output = ext_str(ext, "x-stream-output", loc)?.map(str::to_owned);
+        if streaming != stream_output.is_some() {
+            return Err(format!(
+                "{loc}: `x-streaming` and `x-stream-output` (the hand-written type the \
+                 event stream is read into) go together"
+            ));
+        }
+        // The Rust name of the operation: the client method and, in PascalCase, the type.
+        let rust = match ext_str(ext, "x-rust-name", loc)? {
+            Some(name) if naming::is_identifier(name) && naming::snake_case(name) == name => {
+                name.to_owned()
+            }
+            Some(name) => {
+                return Err(format!("{loc}: `x-rust-name` `{name}` must be snake_case"));
+            }
+            None => id.clone(),
+        };
 
         let params = self.parameters(op, &auth, loc)?;
         let body = self.request_body(op, loc)?;
 
         // Response.
-        let response = self.response(op, streaming, loc)?;
+        let response = self.response(op, stream_output, loc)?;
 
-        let name = naming::pascal_case(&id);
+        let name = naming::pascal_case(&rust);
         let mut operation = Operation {
             id,
+            rust,
             name,
             method: method.to_owned(),
             path: path.to_owned(),

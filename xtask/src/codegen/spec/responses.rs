@@ -16,7 +16,7 @@ impl Builder<'_> {
     pub(super) fn response(
         &mut self,
         op: &OaOperation,
-        streaming: bool,
+        stream_output: Option<String>,
         loc: &str,
     ) -> Result<Response> {
         check_extensions(&op.responses.extensions, NONE, &format!("{loc}.responses"))?;
@@ -55,7 +55,7 @@ impl Builder<'_> {
                 &format!("{rloc}.content.{media}"),
             )?;
         }
-        if streaming {
+        if let Some(output) = stream_output {
             if !response.content.contains_key("text/event-stream") {
                 return Err(format!(
                     "{rloc}: an `x-streaming: sse` operation answers `text/event-stream`"
@@ -69,7 +69,10 @@ impl Builder<'_> {
                 .and_then(Value::as_str)
                 .filter(|_| event.as_object().is_some_and(|o| o.len() == 1))
                 .ok_or_else(|| format!("{rloc}: `x-event-schema` must be `{{ $ref: ... }}`"))?;
-            return Ok(Response::Events(self.ref_ty(reference, &rloc)?));
+            return Ok(Response::Events {
+                event: self.ref_ty(reference, &rloc)?,
+                output,
+            });
         }
         if response.extensions.contains_key("x-event-schema") {
             return Err(format!(
