@@ -38,6 +38,8 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     eprintln!("xtask ci: codegen: cargo xtask codegen --check");
     crate::codegen::run(&["--check".into()])?;
     fixtures_check()?;
+    eprintln!("xtask ci: public surface: Rust names, examples that name one vendor crate");
+    crate::surface::check(&crate::workspace_root())?;
     cargo(
         "clippy",
         &[

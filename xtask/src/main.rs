@@ -13,6 +13,7 @@ mod ci;
 mod codegen;
 mod fixtures;
 mod fuzz;
+mod surface;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
