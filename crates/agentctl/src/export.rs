@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use common_http::PagedOperation;
 use common_http::paginate::Page;
 use futures::{Stream, TryStreamExt};
 use serde::Serialize;
@@ -38,25 +39,26 @@ impl Paging {
     }
 }
 
-/// Prints a listing: with `--all` every page from the requested one, each record written
-/// as its page arrives (progress bar labelled `label`); otherwise the requested page
-/// alone.
+/// Prints a listing, any vendor's (`operation` is the prepared listing): with `--all` every
+/// page from the requested one, each record written as its page arrives (progress bar
+/// labelled `label`); otherwise the requested page alone.
 ///
 /// Both read the same page stream. Taking only its first page sends exactly one request:
 /// the stream asks for the next page only when it is polled again, and it always yields
 /// the page it starts at, even an empty one.
-pub(crate) async fn listing<T, S>(
+pub(crate) async fn listing<O>(
     ctx: &mut Ctx<'_>,
     all: bool,
-    pages: S,
+    operation: O,
     columns: Columns,
     label: &str,
     vendor: &'static str,
 ) -> Result<(), CliError>
 where
-    T: Serialize,
-    S: Stream<Item = Result<Page<T>, common_http::Error>>,
+    O: PagedOperation,
+    O::Item: Serialize,
 {
+    let pages = operation.by_page();
     if all {
         let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, columns);
         all_pages(pages, &mut emitter, label, vendor).await?;
@@ -72,7 +74,7 @@ where
             page.page,
             page.total,
         ),
-        None => one_page::<T>(ctx.format, ctx.out, columns, &[], 1, None),
+        None => one_page::<O::Item>(ctx.format, ctx.out, columns, &[], 1, None),
     }
 }
 

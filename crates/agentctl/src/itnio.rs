@@ -69,13 +69,5 @@ pub(crate) async fn run(args: ItnioArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErr
     if let Some(search) = a.search {
         query = query.search_condition(search);
     }
-    listing(
-        ctx,
-        a.paging.all,
-        query.by_page(),
-        GROUP_CALL_TASK,
-        "tasks",
-        VENDOR,
-    )
-    .await
+    listing(ctx, a.paging.all, query, GROUP_CALL_TASK, "tasks", VENDOR).await
 }

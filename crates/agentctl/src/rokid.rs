@@ -143,7 +143,7 @@ async fn records(
     listing(
         ctx,
         args.paging.all,
-        request.by_page(),
+        request,
         WORK_RECORD,
         "work records",
         VENDOR,
@@ -184,15 +184,7 @@ async fn chat_logs(
     if let Some(to) = args.to {
         request = request.end_time(to);
     }
-    listing(
-        ctx,
-        args.paging.all,
-        request.by_page(),
-        CHAT_LOG,
-        "chat logs",
-        VENDOR,
-    )
-    .await
+    listing(ctx, args.paging.all, request, CHAT_LOG, "chat logs", VENDOR).await
 }
 
 /// One line of the `reports` output.

@@ -330,11 +330,6 @@ impl SobotClient {
         SobotClientBuilder::from_env()?.build()
     }
 
-    /// The HTTP client of the API base (authenticated with the shared token).
-    pub(crate) fn http(&self) -> &HttpClient {
-        &self.api
-    }
-
     /// The API base URL.
     pub fn api_base_url(&self) -> &str {
         self.api.config().base_url().as_str().trim_end_matches('/')

@@ -31,8 +31,9 @@ pub(crate) const ANSWER_ROUTE: &str = "/ai-agent-open/ask/answer";
 /// The values offered by the scripted workflow.
 pub const WORKFLOW_CHOICES: [&str; 3] = ["Refund", "Exchange", "Track order"];
 
-const SUCCESS: &str = "000000";
-const TOKEN_INVALID: &str = "900002";
+use sobot_client::codes::{SUCCESS, TOKEN_INVALID};
+
+/// The code the sandbox answers a bad parameter with (the document names no code for it).
 const PARAM_ERROR: &str = "100001";
 
 #[derive(Debug)]
@@ -125,7 +126,7 @@ fn check_token(state: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     if budget.is_some() && sobot.token.as_ref().is_some_and(|t| t.value == sent) {
         sobot.token = None;
     }
-    Err(reply(TOKEN_INVALID, "token invalid", None))
+    Err(reply(TOKEN_INVALID[0], "token invalid", None))
 }
 
 #[derive(Debug, Deserialize)]

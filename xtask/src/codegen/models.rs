@@ -406,7 +406,8 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     };
     out.line("#[non_exhaustive]");
     let vis = if s.internal {
-        out.line("#[allow(unreachable_pub)]");
+        // Its reader may sit behind a feature (Sobot's `server`).
+        out.line("#[allow(unreachable_pub, dead_code)]");
         "pub(crate)"
     } else {
         "pub"

@@ -295,7 +295,7 @@ async fn records(
     listing(
         ctx,
         args.paging.all,
-        request.by_page(),
+        request,
         RECEPTION_RECORD,
         "reception records",
         VENDOR,

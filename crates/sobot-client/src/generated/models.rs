@@ -2943,7 +2943,7 @@ impl CallbackListBody {
 /// can be placed in params or multiParams, which are passed on every call.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[allow(unreachable_pub)]
+#[allow(unreachable_pub, dead_code)]
 pub(crate) struct EnterpriseInterfacePayload {
     /// At the start of the chat, you pass the customer's integration ID to Sobot. If not
     /// passed, it is empty.

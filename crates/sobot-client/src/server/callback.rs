@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::config::ServerConfig;
 use super::sequence::{ReplyContext, is_message};
-use crate::{AgentAnswer, CallbackListBody, SendQuestionCallback, SobotClient};
+use crate::{AgentAnswer, CallbackListBody, SobotClient};
 
 /// The callbacks one answer owes Sobot.
 #[derive(Debug)]
@@ -69,9 +69,7 @@ impl Callbacks {
             let (client, roundid) = (client.clone(), self.roundid.clone());
             let options = options.clone();
             tokio::spawn(async move {
-                let call = crate::SendCallbackList::new(client.http().clone(), body)
-                    .with_options(options)
-                    .send();
+                let call = client.send_callback_list(body).with_options(options).send();
                 deliver("callback_list", &roundid, call).await;
             });
         }
@@ -82,7 +80,8 @@ impl Callbacks {
             };
             let roundid = self.roundid;
             tokio::spawn(async move {
-                let call = SendQuestionCallback::new(client.http().clone(), result)
+                let call = client
+                    .send_question_callback(result)
                     .with_options(options)
                     .send();
                 deliver("question_call_back", &roundid, call).await;
