@@ -42,6 +42,12 @@ pub struct SandboxArgs {
     /// nth:N or a fraction like 0.2; ROUTE is a path or `*`.
     #[arg(long = "fault", visible_alias = "faults")]
     pub faults: Vec<RouteFault>,
+    /// Quirks mode: answer with the drift real vendor servers send (numbers as strings,
+    /// missing required fields, nulls, other timestamp forms, unknown enum values and
+    /// fields, both spellings of a field, unreadable records and events), deterministically
+    /// from the seed; paging counts stay those of normal mode.
+    #[arg(long)]
+    pub quirks: bool,
 }
 
 impl SandboxArgs {
@@ -56,7 +62,8 @@ impl SandboxArgs {
             .stream_pace(Duration::from_millis(self.stream_pace_ms))
             .itnio_window_secs(self.itnio_window)
             .itnio_clock_skew_secs(self.itnio_clock_skew)
-            .faults(self.faults.iter().cloned());
+            .faults(self.faults.iter().cloned())
+            .quirks(self.quirks);
         if let Some(n) = self.token_invalid_after {
             builder = builder.sobot_token_invalid_after(n);
         }
@@ -90,5 +97,8 @@ pub fn banner(sandbox: &Sandbox) -> String {
         text.push_str(&format!("{name}={value}\n"));
     }
     text.push_str(&format!("\nRokid uids: {}\n", crate::ROKID_UIDS.join(", ")));
+    if sandbox.quirks() {
+        text.push_str("Quirks mode: on (answers drift from the vendor documents)\n");
+    }
     text
 }

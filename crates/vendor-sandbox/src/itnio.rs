@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::Shared;
 use crate::data::typed;
+use crate::quirks;
 
 /// The task query route.
 pub(crate) const QUERY_ROUTE: &str = "/voice/group/call/query";
@@ -26,6 +27,17 @@ pub(crate) fn routes() -> Router<Shared> {
 fn answer(code: i32, msg: &str, data: Option<TaskPage>) -> Response {
     let mut body: ItnioResponse<TaskPage> = typed(json!({"code": code, "msg": msg}));
     body.data = data;
+    Json(body).into_response()
+}
+
+/// An error answer: as [`answer`], with `code` as a string and `"data": {}` in quirks mode.
+fn fail(state: &Shared, code: i32, msg: &str) -> Response {
+    if !state.quirks.on() {
+        return answer(code, msg, None);
+    }
+    let body: ItnioResponse<TaskPage> = typed(json!({"code": code, "msg": msg}));
+    let mut body = serde_json::to_value(body).unwrap_or_default();
+    quirks::itnio_error(&state.quirks, &mut body);
     Json(body).into_response()
 }
 
@@ -52,31 +64,31 @@ async fn query(
 ) -> Response {
     let creds = &state.credentials;
     if header(&headers, "api-key") != Some(creds.itnio_api_key.as_str()) {
-        return answer(-1, "authentication error: unknown Api-Key", None);
+        return fail(&state, -1, "authentication error: unknown Api-Key");
     }
     let Some(timestamp) = header(&headers, "timestamp").and_then(|t| t.parse::<u64>().ok()) else {
-        return answer(-1, "authentication error: missing Timestamp", None);
+        return fail(&state, -1, "authentication error: missing Timestamp");
     };
     let drift = (i64::try_from(timestamp).unwrap_or(i64::MAX) - server_now(&state)).unsigned_abs();
     if drift > state.config.itnio_window_secs {
-        return answer(-16, "timestamp expired", None);
+        return fail(&state, -16, "timestamp expired");
     }
     let expected = itnio_client::sign(&creds.itnio_api_key, &creds.itnio_api_secret, timestamp);
     if header(&headers, "sign") != Some(expected.as_str()) {
-        return answer(-1, "authentication error: bad Sign", None);
+        return fail(&state, -1, "authentication error: bad Sign");
     }
     let Ok(Json(request)) = body else {
-        return answer(-22, "parameter exception: invalid body", None);
+        return fail(&state, -22, "parameter exception: invalid body");
     };
     if !(1..=100).contains(&request.size) {
-        return answer(
+        return fail(
+            &state,
             -22,
             "parameter exception: size must be within 1..=100",
-            None,
         );
     }
     if request.current < 1 {
-        return answer(-22, "parameter exception: current must be >= 1", None);
+        return fail(&state, -22, "parameter exception: current must be >= 1");
     }
     let p = &request.params;
     let search = p
@@ -126,5 +138,19 @@ async fn query(
         .take(size)
         .cloned()
         .collect();
-    answer(0, "success", Some(page))
+    if !state.quirks.on() {
+        return answer(0, "success", Some(page));
+    }
+    let mut body: ItnioResponse<TaskPage> = typed(json!({"code": 0, "msg": "success"}));
+    body.data = Some(page);
+    let mut body = serde_json::to_value(body).unwrap_or_default();
+    quirks::itnio_page(
+        &state.quirks,
+        state.config.seed,
+        QUERY_ROUTE,
+        i64::from(request.current),
+        from,
+        &mut body,
+    );
+    Json(body).into_response()
 }

@@ -6,6 +6,17 @@
 //! faults per route (latency, 5xx, 429 with `Retry-After`, connection resets, bodies cut
 //! short or trickled, event streams cut mid-event, token invalidation, a skewed clock).
 //!
+//! In **quirks mode** ([`SandboxBuilder::quirks`], [`Sandbox::set_quirks`], `--quirks` on
+//! the command line) it answers with the drift real vendor servers send: numbers as
+//! strings, missing required fields, `null`s, other timestamp forms, undocumented enum
+//! values, both spellings of a field, other code spellings, `"data": {}` on errors,
+//! unknown fields, one unreadable record in 20 and one unreadable event per streamed answer
+//! (see [`QuirkKind`] for what appears where). Quirks are chosen from the seed and the
+//! position of each record, page or event, so the same request to two sandboxes with the
+//! same seed gets the same bytes, and every listing keeps the records and paging counts of
+//! normal mode. [`Sandbox::quirk_counts`] tells how many of each kind were sent. Normal
+//! mode (the default) is unchanged, and requests are checked as strictly in both modes.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sandbox = vendor_sandbox::Sandbox::builder().seed(7).records(500).start().await?;
@@ -31,10 +42,11 @@ mod conn;
 mod data;
 mod faults;
 mod itnio;
+mod quirks;
 mod rokid;
 mod sobot;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -53,6 +65,7 @@ use tokio::task::JoinHandle;
 
 pub use data::{DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_UIDS, SOBOT_ROBOT_IDS};
 pub use faults::{Fault, FaultKind, FaultParseError, RouteFault, Trigger};
+pub use quirks::QuirkKind;
 pub use sobot::WORKFLOW_CHOICES;
 
 use conn::{ConnHandle, KillListener};
@@ -123,6 +136,7 @@ pub struct SandboxBuilder {
     faults: Vec<RouteFault>,
     token_invalid_after: Option<u64>,
     itnio_clock_skew_secs: i64,
+    quirks: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -142,6 +156,7 @@ impl Default for SandboxBuilder {
             faults: Vec::new(),
             token_invalid_after: None,
             itnio_clock_skew_secs: 0,
+            quirks: false,
         }
     }
 }
@@ -228,6 +243,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Quirks mode: answers drift from the documents the way real vendor servers do,
+    /// deterministically from the seed (default off; see [`QuirkKind`]). It can also be
+    /// switched on a running sandbox with [`Sandbox::set_quirks`].
+    pub fn quirks(mut self, on: bool) -> Self {
+        self.quirks = on;
+        self
+    }
+
     /// Binds the listener, generates the data and starts serving in the background.
     pub async fn start(self) -> io::Result<Sandbox> {
         let listener = TcpListener::bind(self.config.listen).await?;
@@ -251,6 +274,7 @@ impl SandboxBuilder {
             sobot_token_invalid_after: Mutex::new(self.token_invalid_after),
             itnio_clock_skew: AtomicI64::new(self.itnio_clock_skew_secs),
             next_id: AtomicU64::new(1),
+            quirks: quirks::Quirks::new(self.quirks),
         });
         let app = Router::new()
             .merge(rokid::routes())
@@ -292,6 +316,7 @@ pub(crate) struct Inner {
     pub(crate) sobot_token_invalid_after: Mutex<Option<u64>>,
     pub(crate) itnio_clock_skew: AtomicI64,
     next_id: AtomicU64,
+    pub(crate) quirks: quirks::Quirks,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -412,10 +437,31 @@ impl Sandbox {
         self.inner.max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// Resets every counter to zero (fault triggers count from the start again).
+    /// Resets every counter to zero (fault triggers count from the start again; the
+    /// [`Sandbox::quirk_counts`] too).
     pub fn reset_counts(&self) {
         lock(&self.inner.counts).clear();
         self.inner.max_in_flight.store(0, Ordering::SeqCst);
+        self.inner.quirks.reset();
+    }
+
+    /// Switches quirks mode on or off (see [`SandboxBuilder::quirks`]); it applies to the
+    /// answers started after the call.
+    pub fn set_quirks(&self, on: bool) {
+        self.inner.quirks.set(on);
+    }
+
+    /// Whether quirks mode is on.
+    pub fn quirks(&self) -> bool {
+        self.inner.quirks.on()
+    }
+
+    /// How many quirks of each kind were sent since start or the last
+    /// [`Sandbox::reset_counts`]: every [`QuirkKind`] is a key, zero included. A count is one
+    /// record, page, event or error answer bent that way (a record whose several numbers are
+    /// sent as strings counts once).
+    pub fn quirk_counts(&self) -> BTreeMap<QuirkKind, u64> {
+        self.inner.quirks.counts()
     }
 
     /// Adds a fault on a route (`*` for every route) of the running sandbox.

@@ -17,11 +17,15 @@ use time::PrimitiveDateTime;
 
 use crate::Shared;
 use crate::data::typed;
+use crate::quirks::{self, Shape};
+
+const WORK_RECORDS_ROUTE: &str = "/ar/flow/openapi/record/page";
+const CHAT_LOGS_ROUTE: &str = "/ar/assistant/openapi/chatLog/page";
 
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
-        .route("/ar/flow/openapi/record/page", get(work_records))
-        .route("/ar/assistant/openapi/chatLog/page", get(chat_logs))
+        .route(WORK_RECORDS_ROUTE, get(work_records))
+        .route(CHAT_LOGS_ROUTE, get(chat_logs))
         .route("/files/{kind}/{name}", get(document))
 }
 
@@ -44,6 +48,52 @@ fn error(status: StatusCode, code: i32, message: &str) -> Response {
     let mut response = envelope::<()>(code, message, None);
     *response.status_mut() = status;
     response
+}
+
+/// An error answer of a listing: as [`error`], with `"data": {}` in quirks mode.
+fn fail(state: &Shared, status: StatusCode, code: i32, message: &str) -> Response {
+    if !state.quirks.on() {
+        return error(status, code, message);
+    }
+    let body: RokidResponse<()> = typed(json!({
+        "code": code,
+        "message": message,
+        "success": code == 0,
+    }));
+    let mut body = serde_json::to_value(body).unwrap_or_default();
+    quirks::error_data(&state.quirks, &mut body);
+    (status, Json(body)).into_response()
+}
+
+/// A listing page: as [`envelope`], bent in quirks mode.
+fn listing<T: serde::Serialize + serde::de::DeserializeOwned>(
+    state: &Shared,
+    route: &str,
+    (num, size): (i32, i32),
+    data: T,
+    shape: &Shape,
+) -> Response {
+    if !state.quirks.on() {
+        return envelope(0, "success", Some(data));
+    }
+    let mut body: RokidResponse<T> = typed(json!({
+        "code": 0,
+        "message": "success",
+        "success": true,
+    }));
+    body.data = Some(data);
+    let mut body = serde_json::to_value(body).unwrap_or_default();
+    let first = usize::try_from(i64::from(num - 1) * i64::from(size)).unwrap_or(0);
+    quirks::rokid_page(
+        &state.quirks,
+        state.config.seed,
+        route,
+        i64::from(num),
+        first,
+        &mut body,
+        shape,
+    );
+    Json(body).into_response()
 }
 
 fn authorised(state: &Shared, headers: &HeaderMap) -> bool {
@@ -87,6 +137,7 @@ fn end_of(bound: Option<&DateOrDateTime>) -> Option<PrimitiveDateTime> {
 // The error is the response to send at once.
 #[allow(clippy::result_large_err)]
 fn page<T: Clone>(
+    state: &Shared,
     items: &[&T],
     num: Option<i32>,
     size: Option<i32>,
@@ -94,7 +145,8 @@ fn page<T: Clone>(
     let num = num.unwrap_or(1);
     let size = size.unwrap_or(10);
     if num < 1 || !(1..=1000).contains(&size) {
-        return Err(error(
+        return Err(fail(
+            state,
             StatusCode::OK,
             400,
             "pageNum must be >= 1 and pageSize in 1..=1000",
@@ -116,13 +168,18 @@ async fn work_records(
     query: Result<Query<ListWorkRecordsRequest>, QueryRejection>,
 ) -> Response {
     if !authorised(&state, &headers) {
-        return error(StatusCode::UNAUTHORIZED, 401, "invalid api key");
+        return fail(&state, StatusCode::UNAUTHORIZED, 401, "invalid api key");
     }
     let Ok(Query(q)) = query else {
-        return error(StatusCode::OK, 400, "invalid parameters (uid is required)");
+        return fail(
+            &state,
+            StatusCode::OK,
+            400,
+            "invalid parameters (uid is required)",
+        );
     };
     if q.uid.trim().is_empty() {
-        return error(StatusCode::OK, 400, "uid is required");
+        return fail(&state, StatusCode::OK, 400, "uid is required");
     }
     let matching: Vec<&WorkRecord> = state
         .data
@@ -132,14 +189,20 @@ async fn work_records(
         .filter(|r| contains(r.task_name.as_deref(), q.task_name.as_deref()))
         .filter(|r| within(time_of(r.gmt_created.as_ref()), q.gmt_start, q.gmt_end))
         .collect();
-    match page(&matching, q.page_num, q.page_size) {
+    match page(&state, &matching, q.page_num, q.page_size) {
         Err(response) => response,
         Ok((num, size, list)) => {
             let mut body: WorkRecordPage = typed(json!({
                 "pageNum": num, "pageSize": size, "total": matching.len(), "list": []
             }));
             body.list = list;
-            envelope(0, "success", Some(body))
+            listing(
+                &state,
+                WORK_RECORDS_ROUTE,
+                (num, size),
+                body,
+                &quirks::ROKID_WORK_RECORD,
+            )
         }
     }
 }
@@ -150,10 +213,10 @@ async fn chat_logs(
     query: Result<Query<ListChatLogsRequest>, QueryRejection>,
 ) -> Response {
     if !authorised(&state, &headers) {
-        return error(StatusCode::UNAUTHORIZED, 401, "invalid api key");
+        return fail(&state, StatusCode::UNAUTHORIZED, 401, "invalid api key");
     }
     let Ok(Query(q)) = query else {
-        return error(StatusCode::OK, 400, "invalid parameters");
+        return fail(&state, StatusCode::OK, 400, "invalid parameters");
     };
     let start = q.start_time.as_ref().map(DateOrDateTime::start);
     let end = end_of(q.end_time.as_ref());
@@ -171,14 +234,20 @@ async fn chat_logs(
         .filter(|l| contains(l.model_name.as_deref(), q.model_name.as_deref()))
         .filter(|l| within(time_of(l.gmt_created.as_ref()), start, end))
         .collect();
-    match page(&matching, q.page_num, q.page_size) {
+    match page(&state, &matching, q.page_num, q.page_size) {
         Err(response) => response,
         Ok((num, size, list)) => {
             let mut body: ChatLogPage = typed(json!({
                 "pageNum": num, "pageSize": size, "total": matching.len(), "list": []
             }));
             body.list = list;
-            envelope(0, "success", Some(body))
+            listing(
+                &state,
+                CHAT_LOGS_ROUTE,
+                (num, size),
+                body,
+                &quirks::ROKID_CHAT_LOG,
+            )
         }
     }
 }

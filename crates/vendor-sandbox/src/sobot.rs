@@ -23,7 +23,11 @@ use sobot_client::{
 };
 
 use crate::data::typed;
+use crate::quirks;
 use crate::{CutAfter, Shared, lock};
+
+/// The reception records route.
+const RECORD_LIST_ROUTE: &str = "/ai-agent-open/api/statistics/recordList";
 
 /// The streamed answer route.
 pub(crate) const ANSWER_ROUTE: &str = "/ai-agent-open/ask/answer";
@@ -64,10 +68,7 @@ pub(crate) fn routes() -> Router<Shared> {
         )
         .route("/ai-agent-open/ask/end_session", get(end_session))
         .route("/ai-agent-open/ask/get_push_info", get(fetch_push_info))
-        .route(
-            "/ai-agent-open/api/statistics/recordList",
-            post(list_reception_records),
-        )
+        .route(RECORD_LIST_ROUTE, post(list_reception_records))
         .route(
             "/ai-agent-open/api/statistics/queryAiRobotList",
             get(robot_list),
@@ -126,7 +127,22 @@ fn check_token(state: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     if budget.is_some() && sobot.token.as_ref().is_some_and(|t| t.value == sent) {
         sobot.token = None;
     }
+    drop(sobot);
+    if state.quirks.on() {
+        let body = quirks::sobot_token_invalid(&state.quirks, TOKEN_INVALID[0], "token invalid");
+        return Err(Json(body).into_response());
+    }
     Err(reply(TOKEN_INVALID[0], "token invalid", None))
+}
+
+/// An error answer of a listing: as [`reply`], with `"data": {}` in quirks mode.
+fn list_error(state: &Shared, code: &str, msg: &str) -> Response {
+    if !state.quirks.on() {
+        return reply(code, msg, None);
+    }
+    let mut body = json!(envelope_value(code, msg, None));
+    quirks::error_data(&state.quirks, &mut body);
+    Json(body).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -357,7 +373,18 @@ async fn answer(
         return reply(PARAM_ERROR, "invalid request body", None);
     };
     let s = script(&state, &Question::from(&request));
-    let events: Vec<Bytes> = s.chunks.iter().chain(&s.infos).map(sse_event).collect();
+    let events: Vec<Bytes> = if state.quirks.on() {
+        let items: Vec<Value> = s.chunks.iter().chain(&s.infos).cloned().collect();
+        quirks::stream_events(
+            &state.quirks,
+            state.config.seed,
+            &request.question,
+            &items,
+            SUCCESS,
+        )
+    } else {
+        s.chunks.iter().chain(&s.infos).map(sse_event).collect()
+    };
     let pace = state.config.stream_pace;
     let cut = cut.map(|Extension(c)| c.0);
     let stream =
@@ -549,13 +576,13 @@ async fn list_reception_records(
         return r;
     }
     let Ok(Json(p)) = body else {
-        return reply(PARAM_ERROR, "invalid request body", None);
+        return list_error(&state, PARAM_ERROR, "invalid request body");
     };
     if p.page_no < 1 || !(1..=100).contains(&p.page_size) {
-        return reply(
+        return list_error(
+            &state,
             PARAM_ERROR,
             "page_no must be >= 1 and page_size in 1..=100",
-            None,
         );
     }
     let from = p.start_time.midnight().assume_utc().unix_timestamp() * 1000;
@@ -596,6 +623,18 @@ async fn list_reception_records(
     body.page_no = Some(p.page_no);
     body.page_size = Some(p.page_size);
     body.page_count = i32::try_from(matching.len().div_ceil(size)).ok();
+    if !state.quirks.on() {
+        return Json(body).into_response();
+    }
+    let mut body = json!(body);
+    quirks::sobot_page(
+        &state.quirks,
+        state.config.seed,
+        RECORD_LIST_ROUTE,
+        i64::from(p.page_no),
+        start,
+        &mut body,
+    );
     Json(body).into_response()
 }
 

@@ -79,3 +79,22 @@ fn a_malformed_fault_is_a_usage_error() {
     assert!(!output.status.success());
     assert!(!output.stderr.is_empty(), "says why on stderr");
 }
+
+#[test]
+fn quirks_is_a_flag_the_banner_reports() {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_vendor-sandbox"))
+            .args(["--listen", "127.0.0.1:0", "--quirks"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let said = BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.starts_with("Press Ctrl-C"))
+        .any(|l| l.starts_with("Quirks mode: on"));
+    assert!(said, "the banner says quirks mode is on");
+}
