@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use common_http::paginate::{Page, Paginator};
 use common_http::{
-    ApiError, ClientConfig, Envelope, Error, HttpClient, NoAuth, RequestSpec, RetryPolicy,
+    ApiError, ClientConfig, Envelope, EnvelopeFields, Error, HttpClient, NoAuth, RequestSpec,
+    RetryPolicy,
 };
 use futures::StreamExt as _;
 use http::Method;
@@ -19,23 +20,22 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The demo server's envelope: `{"code": 0, "message": "...", "data": ...}`.
-#[derive(Debug, Deserialize)]
-struct DemoEnvelope<T> {
-    code: i64,
-    #[serde(default)]
-    message: String,
-    data: Option<T>,
-}
+/// The demo server's envelope: `{"code": 0, "message": "...", "data": ...}`, read code
+/// first, the payload only on success.
+struct DemoEnvelope<T>(std::marker::PhantomData<T>);
 
 impl<T: serde::de::DeserializeOwned> Envelope for DemoEnvelope<T> {
     type Data = T;
 
-    fn into_result(self, body: &[u8]) -> Result<T, Error> {
-        if self.code != 0 {
-            return Err(ApiError::new(self.code.to_string(), self.message).into());
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        if fields.int(&["code"]) != Some(0) {
+            let code = fields.text(&["code"]).unwrap_or_default();
+            let message = fields.text(&["message"]).unwrap_or_default();
+            return Err(ApiError::new(code, message).into());
         }
-        self.data.ok_or_else(|| Error::missing_data(body))
+        fields
+            .payload(&["data"])?
+            .ok_or_else(|| Error::missing_data(fields.body()))
     }
 }
 

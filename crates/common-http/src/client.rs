@@ -10,7 +10,8 @@ use http::StatusCode;
 use tracing::{Instrument, field};
 
 use crate::auth::{Authenticator, CredentialGeneration};
-use crate::envelope::{Envelope, decode_json};
+use crate::drift::DriftLedger;
+use crate::envelope::Envelope;
 use crate::retry::parse_retry_after;
 use crate::{ClientConfig, Error, RequestSpec};
 
@@ -27,6 +28,7 @@ struct Inner {
     config: ClientConfig,
     http: reqwest::Client,
     auth: Arc<dyn Authenticator>,
+    drift: DriftLedger,
 }
 
 impl fmt::Debug for HttpClient {
@@ -48,6 +50,14 @@ struct Attempt<T> {
 impl HttpClient {
     /// A client with this configuration and authentication scheme.
     pub fn new(config: ClientConfig, auth: Arc<dyn Authenticator>) -> Result<Self, Error> {
+        Self::with_ledger(config, auth, DriftLedger::new())
+    }
+
+    fn with_ledger(
+        config: ClientConfig,
+        auth: Arc<dyn Authenticator>,
+        drift: DriftLedger,
+    ) -> Result<Self, Error> {
         let http = match &config.http {
             Some(client) => client.clone(),
             None => reqwest::Client::builder()
@@ -57,8 +67,19 @@ impl HttpClient {
                 .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))?,
         };
         Ok(Self {
-            inner: Arc::new(Inner { config, http, auth }),
+            inner: Arc::new(Inner {
+                config,
+                http,
+                auth,
+                drift,
+            }),
         })
+    }
+
+    /// The deviations from the vendor's documentation seen in this client's answers (and
+    /// its siblings'): see [`crate::drift`].
+    pub fn drift(&self) -> &DriftLedger {
+        &self.inner.drift
     }
 
     /// The configuration.
@@ -76,16 +97,17 @@ impl HttpClient {
     pub fn sibling(&self, base_url: &str, auth: Arc<dyn Authenticator>) -> Result<Self, Error> {
         let mut config = self.inner.config.with_base_url(base_url)?;
         config.http = Some(self.inner.http.clone());
-        Self::new(config, auth)
+        Self::with_ledger(config, auth, self.inner.drift.clone())
     }
 
     /// Sends the request and decodes the vendor envelope `E` into its payload.
     pub async fn send_json<E: Envelope>(&self, spec: RequestSpec) -> Result<E::Data, Error> {
         let limit = self.inner.config.max_response_bytes;
+        let (drift, operation) = (&self.inner.drift, spec.operation_name());
         self.run(&spec, move |response| async move {
             let status = response.status();
             let body = read_body(response, limit).await?;
-            interpret::<E>(status, &body)
+            crate::drift::scope(drift, operation, || interpret::<E>(status, &body))
         })
         .await
     }
@@ -307,13 +329,13 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Byte
 /// put their error codes in 4xx bodies too.
 fn interpret<E: Envelope>(status: StatusCode, body: &[u8]) -> Result<E::Data, Error> {
     if status.is_success() {
-        return decode_json::<E>(body)?.into_result(body);
+        return E::open(body);
     }
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         return Err(Error::status(status, body));
     }
-    match decode_json::<E>(body).map(|envelope| envelope.into_result(body)) {
-        Ok(Err(err)) if err.is_api() => Err(match err.api_error() {
+    match E::open(body) {
+        Err(err) if err.is_api() => Err(match err.api_error() {
             Some(api) => Error::api(api.clone().with_status(status)),
             None => err,
         }),

@@ -1,23 +1,38 @@
 //! Vendors wrap their payloads differently; an [`Envelope`] says how to unwrap one.
+//!
+//! Envelope first: the code, the message and the payload are read as the top-level fields
+//! of the body ([`EnvelopeFields`]), the payload left unread, and the payload is decoded
+//! only when the code says success. A vendor error whose `data` is `{}` on a list endpoint
+//! is still the vendor's error; every documented spelling of a field is accepted, also
+//! when two arrive in one body (recorded as drift).
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::Error;
+use crate::drift::{self, DriftKind};
 
-/// A vendor's response wrapper (`{code, message, data}`, `{ret_code|retCode, ret_msg|retMsg,
-/// data|item}`, `{code: "0"|0, msg, data}` …).
+/// A vendor's response wrapper (`{code, message, data}`, `{ret_code|retCode|errcode,
+/// ret_msg|retMsg|errmsg, data|item}`, `{code: "0"|0, msg, data}` or `{status, reason}` …).
 ///
-/// The vendor crate implements it once for its generic envelope type; the runtime decodes
-/// the body into the envelope and calls [`Envelope::into_result`]. The implementation
-/// decides which codes mean success, which mean "credentials rejected" (mark the
-/// [`ApiError`](crate::ApiError) with `credentials_rejected(true)` so the runtime
-/// re-authenticates once) and which are temporary.
-pub trait Envelope: DeserializeOwned {
+/// The vendor crate implements it once for its generic envelope type: [`Envelope::open`]
+/// reads the body's [`EnvelopeFields`], decides which codes mean success, which mean
+/// "credentials rejected" (mark the [`ApiError`](crate::ApiError) with
+/// `credentials_rejected(true)` so the runtime re-authenticates once) and which are
+/// temporary, and decodes the payload only on success.
+pub trait Envelope {
     /// The payload on success.
     type Data;
 
-    /// The payload, or the vendor's error. `body` is the raw response, for excerpts.
-    fn into_result(self, body: &[u8]) -> Result<Self::Data, Error>;
+    /// The payload, or the vendor's error, from the body's top-level fields.
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<Self::Data, Error>;
+
+    /// The payload, or the vendor's error, from a whole response body.
+    fn open(body: &[u8]) -> Result<Self::Data, Error> {
+        Self::open_fields(&EnvelopeFields::parse(body)?)
+    }
 }
 
 /// A response that is not wrapped: the body is the payload itself.
@@ -28,8 +43,163 @@ pub struct Bare<T>(pub T);
 impl<T: DeserializeOwned> Envelope for Bare<T> {
     type Data = T;
 
-    fn into_result(self, _body: &[u8]) -> Result<T, Error> {
-        Ok(self.0)
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        decode_json(fields.body())
+    }
+
+    /// The body is the payload (it need not be an object).
+    fn open(body: &[u8]) -> Result<T, Error> {
+        decode_json(body)
+    }
+}
+
+/// The top-level fields of a JSON object, each value left unread: what an envelope is
+/// read from before its payload.
+pub struct EnvelopeFields<'a> {
+    body: &'a [u8],
+    fields: Vec<(String, &'a RawValue)>,
+}
+
+impl fmt::Debug for EnvelopeFields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.fields.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("EnvelopeFields")
+            .field("fields", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> EnvelopeFields<'a> {
+    /// The fields of `body`, which must be a JSON object (else a decode error).
+    pub fn parse(body: &'a [u8]) -> Result<Self, Error> {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let fields = de
+            .deserialize_map(FieldsVisitor)
+            .and_then(|fields| de.end().map(|()| fields))
+            .map_err(|e| Error::decode("", body, e))?;
+        Ok(Self { body, fields })
+    }
+
+    /// The whole body (for excerpts in errors).
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The unread value of the first of `names` present (when more than one spelling is
+    /// present, the first in `names` wins; [`note_drift`](Self::note_drift) records it).
+    pub fn raw(&self, names: &[&str]) -> Option<&'a RawValue> {
+        names
+            .iter()
+            .find_map(|name| self.fields.iter().find(|(n, _)| n == name))
+            .map(|(_, value)| *value)
+    }
+
+    /// The first of `names` present as text: a string, or the text of a number or
+    /// boolean. `null` and anything else read as absent.
+    pub fn text(&self, names: &[&str]) -> Option<String> {
+        let raw = self.raw(names)?;
+        match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The first of `names` present as an integer: a number, or a string holding one
+    /// (`"0"`, `1e2`, `100.0`); a fraction or a number out of range reads as absent.
+    pub fn int(&self, names: &[&str]) -> Option<i64> {
+        let text = self.text(names)?;
+        let text = text.trim();
+        text.parse().ok().or_else(|| {
+            let float: f64 = text.parse().ok()?;
+            let whole = float.fract() == 0.0 && float.abs() < 9.0e15;
+            #[allow(clippy::cast_possible_truncation)] // checked: whole and within range
+            whole.then_some(float as i64)
+        })
+    }
+
+    /// The decode error for an envelope whose `what` (the first of `names`) is missing or
+    /// unreadable: without it, success cannot be told from failure.
+    pub fn unreadable(&self, names: &[&str], what: &str) -> Error {
+        let path = names.first().copied().unwrap_or_default();
+        Error::decode(
+            path,
+            self.body,
+            format!("the envelope has no readable {what}"),
+        )
+    }
+
+    /// The first of `names` present as a boolean: `true`/`false`, or their text.
+    pub fn bool(&self, names: &[&str]) -> Option<bool> {
+        match self.text(names)?.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The payload under the first of `names` present, decoded as `T` (errors name the
+    /// JSON path from the top of the body); `None` when absent or `null`.
+    pub fn payload<T: DeserializeOwned>(&self, names: &[&str]) -> Result<Option<T>, Error> {
+        let Some(raw) = self.raw(names) else {
+            return Ok(None);
+        };
+        if raw.get().trim() == "null" {
+            return Ok(None);
+        }
+        decode_json::<T>(raw.get().as_bytes())
+            .map(Some)
+            .map_err(|e| {
+                let slot = names.first().copied().unwrap_or_default();
+                e.within(slot, self.body)
+            })
+    }
+
+    /// Records the envelope's drift: each field that is no spelling of `fields` (each
+    /// inner list is the spellings of one field) as unknown, and each field that arrived
+    /// in more than one spelling as a duplicate.
+    pub fn note_drift(&self, fields: &[&[&str]]) {
+        for spellings in fields {
+            let mut present = spellings
+                .iter()
+                .filter(|s| self.fields.iter().any(|(n, _)| n == *s));
+            if let (Some(first), Some(second)) = (present.next(), present.next()) {
+                drift::record(first, DriftKind::DuplicateField, || {
+                    format!("`{first}` and `{second}`")
+                });
+            }
+        }
+        for (name, value) in &self.fields {
+            if !fields
+                .iter()
+                .any(|spellings| spellings.contains(&name.as_str()))
+            {
+                drift::record(name, DriftKind::UnknownField, || {
+                    let value = serde_json::from_str(value.get()).unwrap_or_default();
+                    drift::describe(&value)
+                });
+            }
+        }
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Vec<(String, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some(name) = map.next_key::<String>()? {
+            let value: &'de RawValue = map.next_value()?;
+            fields.push((name, value));
+        }
+        Ok(fields)
     }
 }
 
@@ -114,7 +284,6 @@ mod tests {
 
     #[test]
     fn bare_envelope_passes_the_payload_through() {
-        let bare: Bare<Vec<u8>> = decode_json(b"[1,2]").unwrap_or(Bare(vec![]));
-        assert_eq!(bare.into_result(b"").ok(), Some(vec![1, 2]));
+        assert_eq!(Bare::<Vec<u8>>::open(b"[1,2]").ok(), Some(vec![1, 2]));
     }
 }

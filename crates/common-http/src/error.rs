@@ -362,6 +362,27 @@ impl Error {
         self
     }
 
+    /// A decode error of a value found under `slot` of a larger document: its JSON path is
+    /// made relative to the whole document (`list[3]` under `data` becomes
+    /// `data.list[3]`), and its excerpt is taken from `document`.
+    pub(crate) fn within(mut self, slot: &str, document: &[u8]) -> Self {
+        if let Kind::Decode {
+            path,
+            excerpt: text,
+        } = &mut self.kind
+        {
+            *path = if path.is_empty() || path == "." {
+                slot.to_owned()
+            } else if path.starts_with('[') {
+                format!("{slot}{path}")
+            } else {
+                format!("{slot}.{path}")
+            };
+            *text = excerpt(document);
+        }
+        self
+    }
+
     /// Where in the JSON document decoding failed (`data.list[3].taskProgress`).
     pub fn json_path(&self) -> Option<&str> {
         match &self.kind {

@@ -37,6 +37,7 @@ mod secret;
 mod stream;
 
 pub mod datetime;
+pub mod drift;
 pub mod lenient;
 pub mod operation;
 pub mod paginate;
@@ -47,7 +48,8 @@ pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth};
 pub use builder::{Clock, EnvVars, SystemClock, clock_from_unix_seconds};
 pub use client::HttpClient;
 pub use config::{ClientConfig, ClientConfigBuilder, DEFAULT_USER_AGENT};
-pub use envelope::{Bare, Envelope, decode_json, success_payload};
+pub use drift::{DriftEntry, DriftKind, DriftLedger};
+pub use envelope::{Bare, Envelope, EnvelopeFields, decode_json, success_payload};
 pub use error::{ApiError, Error, MAX_EXCERPT};
 pub use operation::{Call, Operation, PagedOperation};
 pub use request::{RequestOptions, RequestSpec};

@@ -102,6 +102,9 @@ pub struct RequestSpec {
     /// The per-request options as given (their `idempotent` is folded into the field
     /// above by [`RequestSpec::options`]).
     options: RequestOptions,
+    /// The operation it belongs to (`list_work_records`): what the drift ledger files its
+    /// deviations under.
+    operation: &'static str,
 }
 
 impl std::fmt::Debug for RequestSpec {
@@ -141,6 +144,7 @@ impl RequestSpec {
             body: None,
             idempotent,
             options: RequestOptions::default(),
+            operation: "",
         }
     }
 
@@ -177,6 +181,18 @@ impl RequestSpec {
             content_type: HeaderValue::from_static(content_type.unwrap_or("application/json")),
         });
         Ok(self)
+    }
+
+    /// Names the operation the request belongs to (`list_work_records`), for the drift
+    /// ledger.
+    pub fn operation(mut self, name: &'static str) -> Self {
+        self.operation = name;
+        self
+    }
+
+    /// The operation the request belongs to (empty when not named).
+    pub fn operation_name(&self) -> &'static str {
+        self.operation
     }
 
     /// Marks the request as safe (or not) to send more than once.

@@ -49,14 +49,12 @@ impl HttpClient {
         let response = self
             .send_streaming_checked(
                 spec,
-                Some(|status, body: &[u8]| match crate::decode_json::<E>(body) {
-                    Ok(envelope) => match envelope.into_result(body) {
-                        Err(err) => err,
-                        Ok(_) => {
-                            Error::decode("", body, "expected an event stream, got a JSON document")
-                        }
-                    },
+                Some(|status, body: &[u8]| match E::open(body) {
+                    Err(err) if err.is_api() || err.is_auth() => err,
                     Err(_) => Error::status(status, body),
+                    Ok(_) => {
+                        Error::decode("", body, "expected an event stream, got a JSON document")
+                    }
                 }),
             )
             .await?;

@@ -8,32 +8,32 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common_http::{
-    ApiError, Authenticator, BearerAuth, ClientConfig, CredentialGeneration, Envelope, Error,
-    HttpClient, RequestOptions, RequestSpec, RetryPolicy, Secret, SleepFuture, Sleeper,
+    ApiError, Authenticator, BearerAuth, ClientConfig, CredentialGeneration, Envelope,
+    EnvelopeFields, Error, HttpClient, RequestOptions, RequestSpec, RetryPolicy, Secret,
+    SleepFuture, Sleeper,
 };
 use http::Method;
 use httpmock::MockServer;
-use serde::Deserialize;
 
 /// A vendor envelope for the tests: code "0" is success, "AUTH" means credentials rejected.
-#[derive(Debug, Deserialize)]
-struct TestEnvelope {
-    code: String,
-    #[serde(default)]
-    message: String,
-    data: Option<serde_json::Value>,
-}
+struct TestEnvelope;
 
 impl Envelope for TestEnvelope {
     type Data = serde_json::Value;
 
-    fn into_result(self, body: &[u8]) -> Result<Self::Data, Error> {
-        match self.code.as_str() {
-            "0" => self.data.ok_or_else(|| Error::missing_data(body)),
-            "AUTH" => Err(ApiError::new(self.code, self.message)
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<Self::Data, Error> {
+        let code = fields
+            .text(&["code"])
+            .ok_or_else(|| Error::decode("code", fields.body(), "the envelope has no code"))?;
+        let message = fields.text(&["message"]).unwrap_or_default();
+        match code.as_str() {
+            "0" => fields
+                .payload(&["data"])?
+                .ok_or_else(|| Error::missing_data(fields.body())),
+            "AUTH" => Err(ApiError::new(code, message)
                 .credentials_rejected(true)
                 .into()),
-            _ => Err(ApiError::new(self.code, self.message).into()),
+            _ => Err(ApiError::new(code, message).into()),
         }
     }
 }
@@ -472,7 +472,7 @@ async fn vendor_errors_decode_errors_and_html_pages_are_typed() {
     server
         .mock_async(|when, then| {
             when.path("/bad-json");
-            then.status(200).body(r#"{"code":0}"#);
+            then.status(200).body(r#"{"code":{"value":0}}"#);
         })
         .await;
     server

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common_http::{
-    ApiError, Authenticator, ClientConfig, CredentialGeneration, Envelope, Error, HttpClient,
-    NoAuth, RequestSpec, RetryPolicy,
+    ApiError, Authenticator, ClientConfig, CredentialGeneration, Envelope, EnvelopeFields, Error,
+    HttpClient, NoAuth, RequestSpec, RetryPolicy,
 };
 use futures::StreamExt as _;
 use http::Method;
@@ -160,19 +160,19 @@ async fn an_error_status_on_a_stream_is_a_typed_error_with_the_body_excerpt() {
 }
 
 /// `{"code": .., "message": ..}`; "AUTH" means the token was rejected.
-#[derive(Debug, Deserialize)]
-struct CodeEnvelope {
-    code: String,
-    message: String,
-}
+struct CodeEnvelope;
 
 impl Envelope for CodeEnvelope {
     type Data = ();
 
-    fn into_result(self, _body: &[u8]) -> Result<(), Error> {
-        match self.code.as_str() {
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<(), Error> {
+        let code = fields
+            .text(&["code"])
+            .ok_or_else(|| Error::decode("code", fields.body(), "the envelope has no code"))?;
+        let message = fields.text(&["message"]).unwrap_or_default();
+        match code.as_str() {
             "0" => Ok(()),
-            code => Err(ApiError::new(code, self.message)
+            code => Err(ApiError::new(code, message)
                 .credentials_rejected(code == "AUTH")
                 .into()),
         }

@@ -1,8 +1,7 @@
-//! Each vendor's response decoding, exactly as the clients do it: the body is decoded into
-//! the vendor envelope with [`decode_json`] (serde with the JSON path of a failure), then
-//! the envelope turns into the payload or the vendor's error
-//! ([`Envelope::into_result`], which uses `success_payload` for a missing `data`). One
-//! input is decoded as every payload type the vendor's endpoints return.
+//! Each vendor's response decoding, exactly as the clients do it ([`Envelope::open`]): the
+//! envelope's code and message first, then the payload only on success (with the JSON path
+//! of a failure). One input is decoded as every payload type the vendor's endpoints
+//! return.
 
 use common_http::{Envelope, decode_json};
 use serde_json::Value;
@@ -12,7 +11,7 @@ use crate::check;
 /// Decodes `body` as the envelope `E` and unwraps it; a failure must be a typed decode or
 /// vendor error. Returns the payload, for the caller to exercise its helpers.
 fn decode<E: Envelope>(body: &[u8]) -> Option<E::Data> {
-    match decode_json::<E>(body).and_then(|envelope| envelope.into_result(body)) {
+    match E::open(body) {
         Ok(data) => Some(data),
         Err(error) => {
             check::decode_error(&error);
@@ -86,14 +85,11 @@ pub fn itnio_envelope(body: &[u8]) {
             let _ = (task.rate_percent(), task.asr_percent(), task.acd_seconds());
         }
     }
-    match decode_json::<ItnioResponse<Value>>(body) {
-        Ok(envelope) => {
-            let _ = envelope.response_code();
-            if let Err(error) = envelope.into_result(body) {
-                check::decode_error(&error);
-                let _ = itnio_client::response_code(&error);
-            }
-        }
-        Err(error) => check::decode_error(&error),
+    if let Ok(envelope) = decode_json::<ItnioResponse<Value>>(body) {
+        let _ = envelope.response_code();
+    }
+    if let Err(error) = ItnioResponse::<Value>::open(body) {
+        check::decode_error(&error);
+        let _ = itnio_client::response_code(&error);
     }
 }

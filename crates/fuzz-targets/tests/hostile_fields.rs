@@ -12,7 +12,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use common_http::{Bare, Envelope, Error, decode_json};
+use common_http::{Bare, Envelope, Error};
 use itnio_client as itnio;
 use rokid_client as rokid;
 use serde_json::Value;
@@ -44,7 +44,7 @@ fn fixtures_dir() -> PathBuf {
 type Decode = fn(&[u8]) -> Result<(), Error>;
 
 fn enveloped<E: Envelope>(body: &[u8]) -> Result<(), Error> {
-    decode_json::<E>(body)?.into_result(body).map(drop)
+    E::open(body).map(drop)
 }
 
 fn bare<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), Error> {

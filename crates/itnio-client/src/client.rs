@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use common_http::reexports::url;
-use common_http::{ClientConfigBuilder, Clock, EnvVars, Error, HttpClient, Secret};
+use common_http::{ClientConfigBuilder, Clock, DriftLedger, EnvVars, Error, HttpClient, Secret};
 use time::PrimitiveDateTime;
 
 use crate::signer::ItnioSigner;
@@ -44,6 +44,13 @@ impl ItnioClient {
     /// other settings as well.
     pub fn from_env() -> Result<Self, Error> {
         ItnioClientBuilder::from_env()?.build()
+    }
+
+    /// How this client's answers deviated from the vendor's documentation so far, counted
+    /// once per (operation, JSON path, kind): the answers were read tolerantly, and this is
+    /// what was tolerated. Shared by clones of the client.
+    pub fn drift(&self) -> &DriftLedger {
+        self.http.drift()
     }
 
     /// The base URL requests go to.

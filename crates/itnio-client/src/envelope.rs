@@ -1,7 +1,7 @@
 //! How an [`ItnioResponse`] becomes a payload or an error (hand-written: the spec cannot
 //! say which codes mean success).
 
-use common_http::{ApiError, Envelope, Error};
+use common_http::{ApiError, Envelope, EnvelopeFields, Error};
 use serde::de::DeserializeOwned;
 
 use crate::generated::{ItnioResponse, ResponseCode};
@@ -12,7 +12,10 @@ use crate::generated::{ItnioResponse, ResponseCode};
 /// ([`ItnioSigner`](crate::ItnioSigner) retries only -16, once, with a fresh timestamp: the
 /// same key and secret cannot fix a -1). -18 (system exception) is temporary (an
 /// idempotent call is retried per the retry policy); anything else is the vendor's error
-/// with its code (see [`ResponseCode`]) and message.
+/// with its code (see [`ResponseCode`]) and message (`msg` or `reason`).
+///
+/// Envelope first: the code and message are read before the payload, which is decoded
+/// only on success.
 ///
 /// A missing or `null` `data` on success is read as JSON `null`: payload types that accept
 /// it (`serde_json::Value`, `Option<_>`, `()`) get their empty value, any other type is
@@ -20,18 +23,27 @@ use crate::generated::{ItnioResponse, ResponseCode};
 impl<T: DeserializeOwned> Envelope for ItnioResponse<T> {
     type Data = T;
 
-    fn into_result(self, body: &[u8]) -> Result<T, Error> {
-        match self.response_code() {
-            ResponseCode::Success => common_http::success_payload(self.data, body),
-            code => Err(Error::api(
-                ApiError::new(self.code.to_string(), self.msg.unwrap_or_default())
-                    .credentials_rejected(matches!(
-                        code,
-                        ResponseCode::AuthenticationError | ResponseCode::TimestampExpired
-                    ))
-                    .temporary(code == ResponseCode::SystemException),
-            )),
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        type Names = ItnioResponse<()>;
+        let body = fields.body();
+        fields.note_drift(Names::SPELLINGS);
+        let number = fields
+            .int(Names::CODE_NAMES)
+            .ok_or_else(|| fields.unreadable(Names::CODE_NAMES, "code"))?;
+        let code = ResponseCode::from(number);
+        if code == ResponseCode::Success {
+            let data = fields.payload(Names::DATA_NAMES)?;
+            return common_http::success_payload(data, body);
         }
+        let message = fields.text(Names::MSG_NAMES).unwrap_or_default();
+        Err(Error::api(
+            ApiError::new(number.to_string(), message)
+                .credentials_rejected(matches!(
+                    code,
+                    ResponseCode::AuthenticationError | ResponseCode::TimestampExpired
+                ))
+                .temporary(code == ResponseCode::SystemException),
+        ))
     }
 }
 
@@ -68,13 +80,12 @@ pub fn response_code(error: &Error) -> Option<ResponseCode> {
 
 #[cfg(test)]
 mod tests {
-    use common_http::decode_json;
 
     use super::*;
     use crate::generated::TaskPage;
 
     fn result<T: DeserializeOwned>(body: &str) -> Result<T, Error> {
-        decode_json::<ItnioResponse<T>>(body.as_bytes())?.into_result(body.as_bytes())
+        ItnioResponse::<T>::open(body.as_bytes())
     }
 
     #[test]

@@ -47,8 +47,8 @@
 pub use common_http::datetime::Timestamp;
 pub use common_http::paginate::{ItemStream, Page, PageStream};
 pub use common_http::{
-    Clock, Error, Operation, PagedOperation, RequestOptions, RetryPolicy, Secret, SleepFuture,
-    Sleeper, SystemClock, clock_from_unix_seconds,
+    Clock, DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
+    RetryPolicy, Secret, SleepFuture, Sleeper, SystemClock, clock_from_unix_seconds,
 };
 
 mod client;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use common_http::reexports::url;
-use common_http::{BearerAuth, ClientConfigBuilder, EnvVars, Error, HttpClient, NoAuth, Secret};
+use common_http::{
+    BearerAuth, ClientConfigBuilder, DriftLedger, EnvVars, Error, HttpClient, NoAuth, Secret,
+};
 
 use crate::download::Download;
 use crate::generated::{
@@ -57,6 +59,13 @@ impl RokidClient {
     /// [`RokidClientBuilder::from_env`] to adjust other settings as well.
     pub fn from_env() -> Result<Self, Error> {
         RokidClientBuilder::from_env()?.build()
+    }
+
+    /// How this client's answers deviated from the vendor's documentation so far, counted
+    /// once per (operation, JSON path, kind): the answers were read tolerantly, and this is
+    /// what was tolerated. Shared by clones of the client.
+    pub fn drift(&self) -> &DriftLedger {
+        self.http.drift()
     }
 
     /// The base URL every API path is appended to.

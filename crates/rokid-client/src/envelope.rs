@@ -1,7 +1,7 @@
 //! How a [`RokidResponse`] becomes a payload or an error (hand-written: the spec cannot
 //! say which codes mean success).
 
-use common_http::{ApiError, Envelope, Error};
+use common_http::{ApiError, Envelope, EnvelopeFields, Error};
 use serde::de::DeserializeOwned;
 
 use crate::generated::RokidResponse;
@@ -11,6 +11,10 @@ const AUTH_CODES: [i32; 2] = [401, 403];
 
 /// Success is `code == 0` (and `success` not `false`); anything else is the vendor's error
 /// with its code and message.
+///
+/// Envelope first: the code, `success` and the message are read before the payload, which
+/// is decoded only on success, so an error answer whose `data` has another shape is still
+/// the vendor's error. The code is read as a number or as text.
 ///
 /// The Rokid docs publish no error-code table. Assumption: envelope codes `401` and `403`
 /// carry their HTTP meaning (expired, revoked or unknown key); they are marked
@@ -24,27 +28,35 @@ const AUTH_CODES: [i32; 2] = [401, 403];
 impl<T: DeserializeOwned> Envelope for RokidResponse<T> {
     type Data = T;
 
-    fn into_result(self, body: &[u8]) -> Result<T, Error> {
-        if self.code == 0 && self.success != Some(false) {
-            return common_http::success_payload(self.data, body);
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        type Names = RokidResponse<()>;
+        let body = fields.body();
+        fields.note_drift(Names::SPELLINGS);
+        let code = fields
+            .int(Names::CODE_NAMES)
+            .ok_or_else(|| fields.unreadable(Names::CODE_NAMES, "code"))?;
+        let success = fields.bool(Names::SUCCESS_NAMES);
+        if code == 0 && success != Some(false) {
+            let data = fields.payload(Names::DATA_NAMES)?;
+            return common_http::success_payload(data, body);
         }
-        let auth = AUTH_CODES.contains(&self.code);
+        let auth = AUTH_CODES.iter().any(|c| i64::from(*c) == code);
+        let code = code.to_string();
+        let message = fields.text(Names::MESSAGE_NAMES).unwrap_or_default();
         Err(Error::api(
-            ApiError::new(self.code.to_string(), self.message.unwrap_or_default())
-                .credentials_rejected(auth),
+            ApiError::new(code, message).credentials_rejected(auth),
         ))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use common_http::decode_json;
 
     use super::*;
     use crate::generated::WorkRecordPage;
 
     fn result<T: DeserializeOwned>(body: &str) -> Result<T, Error> {
-        decode_json::<RokidResponse<T>>(body.as_bytes())?.into_result(body.as_bytes())
+        RokidResponse::<T>::open(body.as_bytes())
     }
 
     #[test]

@@ -57,7 +57,8 @@
 pub use common_http::datetime::{DateOrDateTime, Timestamp};
 pub use common_http::paginate::{ItemStream, Page, PageStream};
 pub use common_http::{
-    Error, Operation, PagedOperation, RequestOptions, RetryPolicy, Secret, SleepFuture, Sleeper,
+    DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
+    RetryPolicy, Secret, SleepFuture, Sleeper,
 };
 
 mod client;

@@ -303,9 +303,7 @@ pub(crate) fn parse_data(data: &str) -> Result<Vec<AnswerEvent>, Error> {
         .iter()
         .any(|name| object.contains_key(*name));
     let payload = if has_code {
-        SobotResponse::<Value>::deserialize(&value)
-            .map_err(|e| Error::decode("", body, e))?
-            .into_result(body)?
+        SobotResponse::<Value>::open(body)?
     } else if let Some(data) = object.get("data") {
         data.clone()
     } else {

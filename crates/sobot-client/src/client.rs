@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common_http::{
-    ClientConfigBuilder, Clock, EnvVars, Error, HttpClient, NoAuth, Secret, SystemClock,
+    ClientConfigBuilder, Clock, DriftLedger, EnvVars, Error, HttpClient, NoAuth, Secret,
+    SystemClock,
 };
 
 use crate::codes;
@@ -328,6 +329,13 @@ impl SobotClient {
     /// Use [`SobotClientBuilder::from_env`] to adjust other settings as well.
     pub fn from_env() -> Result<Self, Error> {
         SobotClientBuilder::from_env()?.build()
+    }
+
+    /// How this client's answers deviated from the vendor's documentation so far, counted
+    /// once per (operation, JSON path, kind): the answers were read tolerantly, and this is
+    /// what was tolerated. Shared by clones of the client.
+    pub fn drift(&self) -> &DriftLedger {
+        self.api.drift()
     }
 
     /// The API base URL.

@@ -1,7 +1,7 @@
 //! How a [`SobotResponse`] becomes a payload or an error (hand-written: the spec cannot
 //! say which codes mean success).
 
-use common_http::{ApiError, Envelope, Error};
+use common_http::{ApiError, Envelope, EnvelopeFields, Error};
 use serde::de::DeserializeOwned;
 
 use crate::codes;
@@ -10,33 +10,49 @@ use crate::generated::SobotResponse;
 /// Success is [`codes::SUCCESS`]; [`codes::TOKEN_INVALID`] are rejected credentials;
 /// anything else is the vendor's error with its code and message.
 ///
+/// Envelope first: the code (`ret_code`, `retCode` or `errcode`, text or number) and the
+/// message (`ret_msg`, `retMsg` or `errmsg`) are read before the payload, which is decoded
+/// only on success, so an error answer whose `data` is `{}` is still the vendor's error.
+///
 /// A missing or `null` `data` (`item` for get_token) on success is read as JSON `null`:
 /// payload types that accept it (`serde_json::Value`, `Option<_>`, `()`) get their empty
 /// value, any other type is [`Error::missing_data`].
 impl<T: DeserializeOwned> Envelope for SobotResponse<T> {
     type Data = T;
 
-    fn into_result(self, body: &[u8]) -> Result<T, Error> {
-        let code = self.ret_code.trim();
-        if codes::is_success(code) {
-            return common_http::success_payload(self.data, body);
-        }
-        let rejected = codes::is_token_invalid(code);
-        Err(Error::api(
-            ApiError::new(code, self.ret_msg).credentials_rejected(rejected),
-        ))
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        fields.note_drift(Names::SPELLINGS);
+        let data = checked(fields)?.payload(Names::DATA_NAMES)?;
+        common_http::success_payload(data, fields.body())
     }
+}
+
+type Names = SobotResponse<()>;
+
+/// The envelope's fields when its code says success, else the vendor's error.
+pub(crate) fn checked<'f, 'a>(
+    fields: &'f EnvelopeFields<'a>,
+) -> Result<&'f EnvelopeFields<'a>, Error> {
+    let code = fields
+        .text(Names::RET_CODE_NAMES)
+        .ok_or_else(|| fields.unreadable(Names::RET_CODE_NAMES, "code"))?;
+    let code = code.trim();
+    if codes::is_success(code) {
+        return Ok(fields);
+    }
+    let message = fields.text(Names::RET_MSG_NAMES).unwrap_or_default();
+    Err(Error::api(
+        ApiError::new(code, message).credentials_rejected(codes::is_token_invalid(code)),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    use common_http::decode_json;
-
     use super::*;
     use crate::generated::TokenItem;
 
     fn result<T: DeserializeOwned>(body: &str) -> Result<T, Error> {
-        decode_json::<SobotResponse<T>>(body.as_bytes())?.into_result(body.as_bytes())
+        SobotResponse::<T>::open(body.as_bytes())
     }
 
     #[test]

@@ -29,8 +29,8 @@
 pub use common_http::datetime::{DateOrDateTime, Timestamp};
 pub use common_http::paginate::{ItemStream, Page, PageStream};
 pub use common_http::{
-    Clock, Error, Operation, PagedOperation, RequestOptions, RetryPolicy, Secret, SleepFuture,
-    Sleeper, SystemClock,
+    Clock, DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
+    RetryPolicy, Secret, SleepFuture, Sleeper, SystemClock,
 };
 
 mod answer;

@@ -19,10 +19,6 @@ impl Api {
     pub(crate) fn find_struct(&self, name: &str) -> Option<&Struct> {
         self.structs.iter().find(|s| s.name == name)
     }
-
-    pub(crate) fn find_enum(&self, name: &str) -> Option<&Enum> {
-        self.enums.iter().find(|e| e.name == name)
-    }
 }
 
 /// A Rust type a field can have.
@@ -73,13 +69,6 @@ impl Ty {
             Ty::DateOrDateTime => "common_http::datetime::DateOrDateTime".into(),
             Ty::Generic => "T".into(),
         }
-    }
-
-    pub(crate) fn is_copy(&self) -> bool {
-        matches!(
-            self,
-            Ty::I32 | Ty::I64 | Ty::F64 | Ty::Bool | Ty::DateTime | Ty::Date | Ty::DateOrDateTime
-        )
     }
 
     pub(crate) fn is_integer(&self) -> bool {

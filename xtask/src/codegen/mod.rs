@@ -19,7 +19,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use ir::{Api, Field, PageIn, Ty};
+use ir::{Api, Field, PageIn};
 use render::Out;
 
 /// The vendor crates, by `x-vendor`: `crates/<vendor>-client/openapi.yaml`.
@@ -190,12 +190,6 @@ fn render_mod(api: &Api, modules: &[String]) -> String {
     out.finish()
 }
 
-/// Whether values of `ty` are `Copy` (so a copy needs no `.clone()`).
-fn is_copy(api: &Api, ty: &Ty) -> bool {
-    ty.is_copy()
-        || matches!(ty, Ty::Enum(name) if api.find_enum(name).is_some_and(|e| e.kind == ir::EnumKind::Int))
-}
-
 /// Private helpers the generated code needs: the comma-list serde adapter and the
 /// whole-envelope wrapper for pages numbered in the envelope.
 fn render_support(api: &Api) -> Option<String> {
@@ -289,30 +283,46 @@ fn render_support(api: &Api) -> Option<String> {
     if whole && let Some(env) = api.envelope.as_ref().and_then(|e| api.find_struct(e)) {
         let name = &env.name;
         out.doc("The whole envelope as the result, for pages whose numbers sit beside the data: the payload and a copy of the envelope without it.");
-        out.line("#[derive(Debug, serde::Deserialize)]");
-        out.line("#[serde(transparent, bound(deserialize = \"T: serde::de::DeserializeOwned\"))]");
-        out.line(format!(
-            "pub(crate) struct Whole<T>(super::models::{name}<T>);"
-        ));
+        out.line("#[derive(Debug)]");
+        out.line("pub(crate) struct Whole<T>(std::marker::PhantomData<T>);");
         out.blank();
         out.line("impl<T: serde::de::DeserializeOwned> common_http::Envelope for Whole<T> {");
         out.line(format!("type Data = (T, super::models::{name}<()>);"));
         out.blank();
-        out.line("fn into_result(self, body: &[u8]) -> Result<Self::Data, common_http::Error> {");
-        out.line("let envelope = self.0;");
+        out.line("fn open_fields(fields: &common_http::EnvelopeFields<'_>) -> Result<Self::Data, common_http::Error> {");
+        out.line(format!(
+            "let data = <super::models::{name}<T> as common_http::Envelope>::open_fields(fields)?;"
+        ));
+        out.line(format!("type Names = super::models::{name}<()>;"));
         out.line(format!("let meta = super::models::{name} {{"));
         for f in &env.fields {
-            if f.envelope_data {
-                let empty = if f.required { "()" } else { "None" };
-                out.line(format!("{}: {empty},", f.rust));
-            } else if is_copy(api, &f.ty) {
-                out.line(format!("{}: envelope.{},", f.rust, f.rust));
+            let names = format!(
+                "Names::{}_NAMES",
+                naming::bare(&f.rust).to_ascii_uppercase()
+            );
+            let read = match &f.ty {
+                _ if f.envelope_data => {
+                    let empty = if f.required { "()" } else { "None" };
+                    out.line(format!("{}: {empty},", f.rust));
+                    continue;
+                }
+                ir::Ty::String => format!("fields.text({names})"),
+                ir::Ty::I64 => format!("fields.int({names})"),
+                ir::Ty::I32 => format!("fields.int({names}).and_then(|v| i32::try_from(v).ok())"),
+                ir::Ty::Bool => format!("fields.bool({names})"),
+                // No envelope has such a field; should one, it is left empty here.
+                _ => {
+                    out.line(format!("{}: Default::default(),", f.rust));
+                    continue;
+                }
+            };
+            if f.required {
+                out.line(format!("{}: {read}.unwrap_or_default(),", f.rust));
             } else {
-                out.line(format!("{}: envelope.{}.clone(),", f.rust, f.rust));
+                out.line(format!("{}: {read},", f.rust));
             }
         }
         out.line("};");
-        out.line("let data = common_http::Envelope::into_result(envelope, body)?;");
         out.line("Ok((data, meta))");
         out.line("}");
         out.line("}");

@@ -420,6 +420,9 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     if !s.envelope && !s.internal {
         write_wire_fields(out, s);
     }
+    if s.envelope {
+        write_envelope_spellings(out, s);
+    }
 
     let json_strings: Vec<&Field> = s.fields.iter().filter(|f| f.json_string).collect();
     if !s.request_side && json_strings.is_empty() {
@@ -583,6 +586,37 @@ fn write_wire_fields(out: &mut Out, s: &Struct) {
     out.line(format!(
         "pub const WIRE_FIELDS: &'static [&'static str] = &[{}];",
         names.join(", ")
+    ));
+    out.line("}");
+    out.blank();
+}
+
+/// Every spelling of each envelope field (its wire name, then its `x-aliases`), and the
+/// list of them: the vendor's `Envelope` implementation reads the code, message and
+/// payload by these names before the payload is decoded (envelope first), so they have one
+/// home, the spec.
+fn write_envelope_spellings(out: &mut Out, s: &Struct) {
+    out.line(format!("impl<T> {}<T> {{", s.name));
+    for f in &s.fields {
+        let names: Vec<String> = std::iter::once(&f.wire)
+            .chain(&f.aliases)
+            .map(|n| lit(n))
+            .collect();
+        out.doc(&format!("The spellings of `{}`.", f.wire));
+        out.line(format!(
+            "pub(crate) const {}_NAMES: &'static [&'static str] = &[{}];",
+            naming::bare(&f.rust).to_ascii_uppercase(),
+            names.join(", ")
+        ));
+    }
+    out.doc("The spellings of every field, one list per field.");
+    out.line(format!(
+        "pub(crate) const SPELLINGS: &'static [&'static [&'static str]] = &[{}];",
+        s.fields
+            .iter()
+            .map(|f| format!("Self::{}_NAMES", naming::bare(&f.rust).to_ascii_uppercase()))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     out.line("}");
     out.blank();

@@ -166,9 +166,10 @@ fn render_params(out: &mut Out, api: &Api, op: &Operation) {
     ));
     out.line("pub fn describe(&self) -> Result<common_http::RequestSpec, common_http::Error> {");
     out.line(format!(
-        "let mut spec = common_http::RequestSpec::new({}, {});",
+        "let mut spec = common_http::RequestSpec::new({}, {}).operation({});",
         method_const(&op.method),
-        lit(&op.path)
+        lit(&op.path),
+        lit(&op.rust)
     ));
     for line in param_lines(op) {
         out.line(line);
@@ -510,17 +511,19 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
         out.line("self.request.describe()");
     } else if op.body.is_some() {
         out.line(format!(
-            "Ok(common_http::RequestSpec::new({}, {}).json(&self.request, {})?.idempotent({}))",
+            "Ok(common_http::RequestSpec::new({}, {}).operation({}).json(&self.request, {})?.idempotent({}))",
             method_const(&op.method),
             lit(&op.path),
+            lit(&op.rust),
             content_type(op),
             op.idempotent
         ));
     } else {
         out.line(format!(
-            "Ok(common_http::RequestSpec::new({}, {}).idempotent({}))",
+            "Ok(common_http::RequestSpec::new({}, {}).operation({}).idempotent({}))",
             method_const(&op.method),
             lit(&op.path),
+            lit(&op.rust),
             op.idempotent
         ));
     }

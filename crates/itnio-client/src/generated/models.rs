@@ -31,6 +31,18 @@ pub struct ItnioResponse<T> {
     pub data: Option<T>,
 }
 
+impl<T> ItnioResponse<T> {
+    /// The spellings of `code`.
+    pub(crate) const CODE_NAMES: &'static [&'static str] = &["code", "status"];
+    /// The spellings of `msg`.
+    pub(crate) const MSG_NAMES: &'static [&'static str] = &["msg", "reason"];
+    /// The spellings of `data`.
+    pub(crate) const DATA_NAMES: &'static [&'static str] = &["data"];
+    /// The spellings of every field, one list per field.
+    pub(crate) const SPELLINGS: &'static [&'static [&'static str]] =
+        &[Self::CODE_NAMES, Self::MSG_NAMES, Self::DATA_NAMES];
+}
+
 /// The body of a group call task query.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

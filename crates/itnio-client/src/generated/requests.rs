@@ -148,6 +148,7 @@ impl common_http::Operation for ListGroupCallTasks {
             common_http::reexports::http::Method::POST,
             "/voice/group/call/query",
         )
+        .operation("list_group_call_tasks")
         .json(&self.request, Some("application/json;charset=UTF-8"))?
         .idempotent(true))
     }

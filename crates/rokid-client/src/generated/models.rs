@@ -26,6 +26,24 @@ pub struct RokidResponse<T> {
     pub success: Option<bool>,
 }
 
+impl<T> RokidResponse<T> {
+    /// The spellings of `code`.
+    pub(crate) const CODE_NAMES: &'static [&'static str] = &["code"];
+    /// The spellings of `message`.
+    pub(crate) const MESSAGE_NAMES: &'static [&'static str] = &["message"];
+    /// The spellings of `data`.
+    pub(crate) const DATA_NAMES: &'static [&'static str] = &["data"];
+    /// The spellings of `success`.
+    pub(crate) const SUCCESS_NAMES: &'static [&'static str] = &["success"];
+    /// The spellings of every field, one list per field.
+    pub(crate) const SPELLINGS: &'static [&'static [&'static str]] = &[
+        Self::CODE_NAMES,
+        Self::MESSAGE_NAMES,
+        Self::DATA_NAMES,
+        Self::SUCCESS_NAMES,
+    ];
+}
+
 /// One page of AI work task records.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -137,7 +137,8 @@ impl ListWorkRecordsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ar/flow/openapi/record/page",
-        );
+        )
+        .operation("list_work_records");
         {
             let v = &self.uid;
             spec = spec.query("uid", v.clone());
@@ -508,7 +509,8 @@ impl ListChatLogsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ar/assistant/openapi/chatLog/page",
-        );
+        )
+        .operation("list_chat_logs");
         if let Some(v) = &self.page_num {
             spec = spec.query("pageNum", v.to_string());
         }

@@ -23,10 +23,11 @@ pub struct SobotResponse<T> {
         deserialize_with = "common_http::lenient::string_or_number::deserialize"
     )]
     pub ret_code: String,
-    /// Return message.
+    /// Return message. Also read from `errmsg`, which public client code finds beside
+    /// `errcode`.
     ///
-    /// Also read from `retMsg`.
-    #[serde(alias = "retMsg")]
+    /// Also read from `retMsg`, `errmsg`.
+    #[serde(alias = "retMsg", alias = "errmsg")]
     pub ret_msg: String,
     /// Return object (the payload; `item` in the get_token response).
     ///
@@ -53,6 +54,33 @@ pub struct SobotResponse<T> {
     /// Also read from `pageCount`.
     #[serde(alias = "pageCount", default, skip_serializing_if = "Option::is_none")]
     pub page_count: Option<i32>,
+}
+
+impl<T> SobotResponse<T> {
+    /// The spellings of `ret_code`.
+    pub(crate) const RET_CODE_NAMES: &'static [&'static str] = &["ret_code", "retCode", "errcode"];
+    /// The spellings of `ret_msg`.
+    pub(crate) const RET_MSG_NAMES: &'static [&'static str] = &["ret_msg", "retMsg", "errmsg"];
+    /// The spellings of `data`.
+    pub(crate) const DATA_NAMES: &'static [&'static str] = &["data", "item"];
+    /// The spellings of `total_count`.
+    pub(crate) const TOTAL_COUNT_NAMES: &'static [&'static str] = &["total_count", "totalCount"];
+    /// The spellings of `page_no`.
+    pub(crate) const PAGE_NO_NAMES: &'static [&'static str] = &["page_no", "pageNo"];
+    /// The spellings of `page_size`.
+    pub(crate) const PAGE_SIZE_NAMES: &'static [&'static str] = &["page_size", "pageSize"];
+    /// The spellings of `page_count`.
+    pub(crate) const PAGE_COUNT_NAMES: &'static [&'static str] = &["page_count", "pageCount"];
+    /// The spellings of every field, one list per field.
+    pub(crate) const SPELLINGS: &'static [&'static [&'static str]] = &[
+        Self::RET_CODE_NAMES,
+        Self::RET_MSG_NAMES,
+        Self::DATA_NAMES,
+        Self::TOTAL_COUNT_NAMES,
+        Self::PAGE_NO_NAMES,
+        Self::PAGE_SIZE_NAMES,
+        Self::PAGE_COUNT_NAMES,
+    ];
 }
 
 /// The get_token response's `item` object.

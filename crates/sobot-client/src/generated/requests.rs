@@ -70,7 +70,8 @@ impl FetchTokenRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/api/get_token",
-        );
+        )
+        .operation("fetch_token");
         {
             let v = &self.appid;
             spec = spec.query("appid", v.clone());
@@ -415,6 +416,7 @@ impl common_http::Operation for AskStream {
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/ask/answer",
         )
+        .operation("ask_stream")
         .json(&self.request, None)?
         .idempotent(false))
     }
@@ -468,7 +470,8 @@ impl AskInitRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/ask/ask_init",
-        );
+        )
+        .operation("ask_init");
         {
             let v = &self.robotid;
             spec = spec.query("robotid", v.clone());
@@ -787,6 +790,7 @@ impl common_http::Operation for Ask {
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/ask/answer_no_stream",
         )
+        .operation("ask")
         .json(&self.request, None)?
         .idempotent(false))
     }
@@ -1000,6 +1004,7 @@ impl common_http::Operation for Suggest {
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/ask/answer_suggest",
         )
+        .operation("suggest")
         .json(&self.request, None)?
         .idempotent(true))
     }
@@ -1214,6 +1219,7 @@ impl common_http::Operation for AskWithCallback {
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/ask/answer_with_call_back",
         )
+        .operation("ask_with_callback")
         .json(&self.request, None)?
         .idempotent(false))
     }
@@ -1261,7 +1267,8 @@ impl EndSessionRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/ask/end_session",
-        );
+        )
+        .operation("end_session");
         {
             let v = &self.ai_agent_cid;
             spec = spec.query("ai_agent_cid", v.clone());
@@ -1397,7 +1404,8 @@ impl FetchPushInfoRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/ask/get_push_info",
-        );
+        )
+        .operation("fetch_push_info");
         {
             let v = &self.msgid;
             spec = spec.query("msgid", v.clone());
@@ -1582,6 +1590,7 @@ impl common_http::Operation for SendCallbackList {
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/ask/callback_list",
         )
+        .operation("send_callback_list")
         .json(&self.request, None)?
         .idempotent(false))
     }
@@ -1778,6 +1787,7 @@ impl common_http::Operation for SendQuestionCallback {
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/api/kb/question_call_back",
         )
+        .operation("send_question_callback")
         .json(&self.request, None)?
         .idempotent(false))
     }
@@ -1834,7 +1844,8 @@ impl ListReceptionRecordsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/api/statistics/recordList",
-        );
+        )
+        .operation("list_reception_records");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {
@@ -2267,7 +2278,8 @@ impl ListRobotsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/api/statistics/queryAiRobotList",
-        );
+        )
+        .operation("list_robots");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {
@@ -2432,7 +2444,8 @@ impl ListChannelsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::POST,
             "/ai-agent-open/api/statistics/sourceList",
-        );
+        )
+        .operation("list_channels");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {
@@ -2596,7 +2609,8 @@ impl ListTimezonesRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/api/statistics/getTimezoneInfo",
-        );
+        )
+        .operation("list_timezones");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {
@@ -2747,7 +2761,8 @@ impl ListLabelsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/api/statistics/getLabels",
-        );
+        )
+        .operation("list_labels");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {
@@ -2897,7 +2912,8 @@ impl ListDislikeLabelsRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/api/statistics/getLabelInfoList",
-        );
+        )
+        .operation("list_dislike_labels");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {
@@ -3048,7 +3064,8 @@ impl ListAudiencesRequest {
         let mut spec = common_http::RequestSpec::new(
             common_http::reexports::http::Method::GET,
             "/ai-agent-open/api/statistics/simpleList",
-        );
+        )
+        .operation("list_audiences");
         if let Some(v) = &self.language {
             let value =
                 common_http::reexports::http::HeaderValue::from_str(v.as_str()).map_err(|_| {

@@ -89,25 +89,32 @@ pub(crate) mod comma_list {
 
 /// The whole envelope as the result, for pages whose numbers sit beside the data: the
 /// payload and a copy of the envelope without it.
-#[derive(Debug, serde::Deserialize)]
-#[serde(transparent, bound(deserialize = "T: serde::de::DeserializeOwned"))]
-pub(crate) struct Whole<T>(super::models::SobotResponse<T>);
+#[derive(Debug)]
+pub(crate) struct Whole<T>(std::marker::PhantomData<T>);
 
 impl<T: serde::de::DeserializeOwned> common_http::Envelope for Whole<T> {
     type Data = (T, super::models::SobotResponse<()>);
 
-    fn into_result(self, body: &[u8]) -> Result<Self::Data, common_http::Error> {
-        let envelope = self.0;
+    fn open_fields(
+        fields: &common_http::EnvelopeFields<'_>,
+    ) -> Result<Self::Data, common_http::Error> {
+        let data = <super::models::SobotResponse<T> as common_http::Envelope>::open_fields(fields)?;
+        type Names = super::models::SobotResponse<()>;
         let meta = super::models::SobotResponse {
-            ret_code: envelope.ret_code.clone(),
-            ret_msg: envelope.ret_msg.clone(),
+            ret_code: fields.text(Names::RET_CODE_NAMES).unwrap_or_default(),
+            ret_msg: fields.text(Names::RET_MSG_NAMES).unwrap_or_default(),
             data: None,
-            total_count: envelope.total_count,
-            page_no: envelope.page_no,
-            page_size: envelope.page_size,
-            page_count: envelope.page_count,
+            total_count: fields.int(Names::TOTAL_COUNT_NAMES),
+            page_no: fields
+                .int(Names::PAGE_NO_NAMES)
+                .and_then(|v| i32::try_from(v).ok()),
+            page_size: fields
+                .int(Names::PAGE_SIZE_NAMES)
+                .and_then(|v| i32::try_from(v).ok()),
+            page_count: fields
+                .int(Names::PAGE_COUNT_NAMES)
+                .and_then(|v| i32::try_from(v).ok()),
         };
-        let data = common_http::Envelope::into_result(envelope, body)?;
         Ok((data, meta))
     }
 }
