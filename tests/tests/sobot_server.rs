@@ -15,7 +15,7 @@ use sobot_client::server::axum::{self, Json, Router, routing::post};
 use sobot_client::server::{
     AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent, router,
 };
-use sobot_client::{AgentAnswer, AgentRequest, SobotClient};
+use sobot_client::{AgentAnswer, AgentRequest, Secret, SobotClient};
 
 const TOKEN: &str = "4ac37cb2e9c740dba4b75a34d5358802";
 
@@ -524,4 +524,91 @@ async fn enterprise_payload_extractor() {
     assert_json_error(response, 400, "bad_request").await;
     let response = post_json(&url, &json!({"source": "PC"})).await;
     assert_json_error(response, 400, "bad_request").await;
+}
+
+/// The enterprise interface as the document's request example sends it: form-encoded
+/// (declared as a form, or as JSON like the example's `-H`), the token at the top level.
+#[tokio::test]
+async fn enterprise_payload_reads_a_form_body_with_a_top_level_token() {
+    async fn handler(payload: EnterprisePayload) -> Result<Json<Value>, axum::http::StatusCode> {
+        if !payload.has_secret("token", &Secret::new(TOKEN)) {
+            return Err(axum::http::StatusCode::UNAUTHORIZED);
+        }
+        Ok(Json(json!({
+            "partnerId": payload.partner_id,
+            "city": payload.param("city"),
+            "source": payload.source,
+            "robotNo": payload.robot_no,
+            "docId": payload.doc_id,
+            "custom": payload.custom,
+        })))
+    }
+    let app = Router::new().route("/enterprise", post(handler));
+    let url = format!("{}/enterprise", serve(app).await);
+    let post_body = |content_type: &'static str, body: Vec<u8>| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(&url)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let form = |token: &str| {
+        format!(
+            "partnerId=p-1&multiParams={{\"city\":\"Beijing\"}}&token={token}&source=0&robotNo=1\
+             &docId=d-9&orderNo=42&note=a+b%26c%3D&tag=x&tag=y"
+        )
+        .into_bytes()
+    };
+    for content_type in ["application/x-www-form-urlencoded", "application/json"] {
+        let response = post_body(content_type, form(TOKEN)).await;
+        assert_eq!(response.status(), 200, "{content_type}");
+        let echoed: Value = response.json().await.unwrap();
+        assert_eq!(
+            echoed,
+            json!({
+                "partnerId": "p-1", "city": "Beijing", "source": 0, "robotNo": "1",
+                "docId": "d-9",
+                "custom": {"token": TOKEN, "orderNo": "42", "note": "a b&c=", "tag": ["x", "y"]},
+            }),
+            "{content_type}"
+        );
+    }
+    // params as (percent-encoded) JSON text carries the token too.
+    let response = post_body(
+        "application/x-www-form-urlencoded",
+        format!("params=%7B%22token%22%3A%22{TOKEN}%22%7D&source=").into_bytes(),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    // A wrong or missing top-level token.
+    let response = post_body("application/x-www-form-urlencoded", form("wrong")).await;
+    assert_eq!(response.status(), 401);
+    let response = post_body("application/x-www-form-urlencoded", b"orderNo=42".to_vec()).await;
+    assert_eq!(response.status(), 401);
+    // Neither JSON nor a form: still a 400 with the JSON error body.
+    for garbage in [
+        b"not json, not a form".to_vec(),
+        b"token=%zz".to_vec(),
+        b"=nameless".to_vec(),
+        b"token=\xff\xfe".to_vec(),
+        b"token=%ff".to_vec(),
+        b"{oops".to_vec(),
+        b"[1, \"a=b\"]".to_vec(),
+        b"source=PC".to_vec(),
+        b"source=0&source=2".to_vec(),
+    ] {
+        let response = post_body("application/x-www-form-urlencoded", garbage.clone()).await;
+        assert_eq!(
+            response.status(),
+            400,
+            "{}",
+            String::from_utf8_lossy(&garbage)
+        );
+        assert_json_error(response, 400, "bad_request").await;
+    }
 }

@@ -4,7 +4,9 @@
 
 use httpmock::MockServer;
 use serde_json::{Value, json};
-use sobot_client::workflow::{card_click, process_card_click, process_click};
+use sobot_client::workflow::{
+    card_click, card_click_raw, process_card_click, process_card_click_raw, process_click,
+};
 use sobot_client::{Answer, AskRequest, BizType, InputTypeEnum, MsgType, SobotClient, SourceEnum};
 
 fn fixture_json(name: &str) -> Value {
@@ -147,6 +149,75 @@ fn card_click_builds_show_question_and_question_as_documented() {
             .unwrap_err()
             .is_invalid_request()
     );
+}
+
+/// "Leave other fields unchanged": what the server sent in `interface_info` (explicit
+/// `null`s, keys this version does not know) goes back as sent, in `show_question` and in
+/// the card-click fields; only `cardStyle` and the list of cards change.
+#[test]
+fn a_card_click_sends_back_the_servers_nulls_and_unknown_keys() {
+    let shown: Value = serde_json::from_str(SHOW_QUESTION_EXAMPLE).unwrap();
+    let mut clicked = shown["customCards"][0].clone();
+    clicked["customCardBadge"] = json!({"text": null, "level": 2});
+    let mut other = clicked.clone();
+    other["customCardName"]["paramValue"] = json!("other");
+    let mut returned = shown.clone();
+    returned["cardStyle"] = json!("1");
+    returned["cardTheme"] = Value::Null;
+    returned["cardFooter"] = json!({"text": "more", "link": null});
+    returned["customCards"] = json!([other, clicked.clone()]);
+    // The answer as the server sent it; the typed `Answer` cannot keep all of it.
+    let mut raw_answer = fixture_json("answer.response.json")["data"][0].clone();
+    raw_answer["process_id"] = json!("123");
+    raw_answer["node_id"] = json!("456");
+    raw_answer["interface_info"] = returned.clone();
+    let answer: Answer = serde_json::from_value(raw_answer.clone()).unwrap();
+
+    let click = card_click_raw(&answer, &raw_answer["interface_info"], 1, Some("test")).unwrap();
+    let mut expected_info = returned.clone();
+    expected_info["cardStyle"] = json!("0");
+    assert_eq!(
+        Value::Object(click.interface_info_json.clone()),
+        expected_info
+    );
+    let mut expected_shown = expected_info.clone();
+    expected_shown["customCards"] = json!([clicked]);
+    let show: Value = serde_json::from_str(&click.show_question).unwrap();
+    assert_eq!(show, expected_shown);
+    assert_eq!(
+        click.question,
+        card_click(&answer, 1, Some("test")).unwrap().question
+    );
+
+    // The request carries it in show_question, as sent.
+    let request = process_card_click_raw(
+        base_request(),
+        &answer,
+        &raw_answer["interface_info"],
+        1,
+        None,
+    )
+    .unwrap();
+    let body = serde_json::to_value(&request).unwrap();
+    let sent: Value = serde_json::from_str(body["show_question"].as_str().unwrap()).unwrap();
+    assert_eq!(sent, expected_shown);
+    assert_eq!(body["input_type_enum"], "PROCESS_CARD_CLICK");
+    assert_eq!(body["interface_info"]["cardStyle"], "0");
+
+    // The document's own show_question example, nulls included, comes out as printed.
+    let mut one_card = shown;
+    one_card["cardStyle"] = json!("1");
+    let click = card_click_raw(&answer, &one_card, 0, Some("test")).unwrap();
+    assert_eq!(click.show_question, SHOW_QUESTION_EXAMPLE);
+
+    // No card data, or not an object: invalid request.
+    for info in [Value::Null, json!("text"), json!([1])] {
+        assert!(
+            card_click_raw(&answer, &info, 0, None)
+                .unwrap_err()
+                .is_invalid_request()
+        );
+    }
 }
 
 #[test]
