@@ -53,7 +53,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
                         .page_size(size)
                         .look_ahead(LOOK_AHEAD)
                         .by_item()
-                        .map_ok(|r| r.task_id)
+                        .map_ok(|r| r.typed().map(|r| r.task_id.clone()).unwrap_or_default())
                         .try_collect(),
                 )
                 .map_err(|e| e.to_string())?;
@@ -132,7 +132,11 @@ fn page_loop(
                 .await
                 .map_err(|e| e.to_string())?;
             let empty = page.list.is_empty();
-            ids.extend(page.list.into_iter().map(|r| r.task_id));
+            ids.extend(
+                page.list
+                    .into_iter()
+                    .map(|r| r.typed().map(|r| r.task_id.clone()).unwrap_or_default()),
+            );
             if empty || i64::try_from(ids.len()).unwrap_or(i64::MAX) >= page.total {
                 break;
             }

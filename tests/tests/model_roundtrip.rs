@@ -517,13 +517,16 @@ fn property(prop: &Prop) -> BoxedStrategy<Case> {
         ),
         _ => {}
     }
-    // `""` is absent for optional lenient numbers and booleans, empty-as-none, and times.
+    // `""` is absent for optional lenient numbers and booleans, empty-as-none, and typed
+    // times; a text (a string, a text enum, a timestamp) keeps it, so it is written back.
+    let text = matches!(prop.shape, Gen::Str | Gen::Enum { int: false, .. });
     let empty_is_absent = matches!(
         prop.lenient,
         Some(Lenient::NumberOrString | Lenient::BoolOrString | Lenient::EmptyAsNone)
     ) || matches!(prop.shape, Gen::DateTime | Gen::Date);
     if !prop.required && empty_is_absent {
-        forms.push(Just((Value::from(""), None)).boxed());
+        let back = text.then(|| Value::from(""));
+        forms.push(Just((Value::from(""), back)).boxed());
     }
     if prop.required {
         return proptest::strategy::Union::new(forms).boxed();

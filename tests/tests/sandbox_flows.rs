@@ -204,8 +204,8 @@ async fn rokid_chat_logs_filters_and_documents() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(keyword.total > 0);
     assert!(keyword.list.iter().all(|l| {
-        l.question_content
-            .as_deref()
+        l.typed()
+            .and_then(|l| l.question_content.as_deref())
             .is_some_and(|q| q.contains("leak"))
     }));
 

@@ -435,6 +435,7 @@ async fn rokid_flows(
         .unwrap();
     let doc = records
         .iter()
+        .filter_map(|r| r.typed())
         .flat_map(|r| r.documents())
         .next()
         .expect("a record with a document");

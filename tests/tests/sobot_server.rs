@@ -522,8 +522,10 @@ async fn enterprise_payload_extractor() {
         .await
         .unwrap();
     assert_json_error(response, 400, "bad_request").await;
+    // A value of another type than documented is no reason to refuse the call: it is
+    // read tolerantly and kept (see the tolerant reader).
     let response = post_json(&url, &json!({"source": "PC"})).await;
-    assert_json_error(response, 400, "bad_request").await;
+    assert_eq!(response.status(), 200);
 }
 
 /// The enterprise interface as the document's request example sends it: form-encoded
@@ -599,7 +601,6 @@ async fn enterprise_payload_reads_a_form_body_with_a_top_level_token() {
         b"token=%ff".to_vec(),
         b"{oops".to_vec(),
         b"[1, \"a=b\"]".to_vec(),
-        b"source=PC".to_vec(),
         b"source=0&source=2".to_vec(),
     ] {
         let response = post_body("application/x-www-form-urlencoded", garbage.clone()).await;

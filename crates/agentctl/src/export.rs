@@ -126,3 +126,13 @@ fn one_page<T: Serialize>(
     }
     Ok(())
 }
+
+/// Says on stderr that a record could not be read and is written (or skipped, where only a
+/// typed record can be used) as the vendor sent it.
+pub(crate) fn warn_raw(vendor: &str, raw: &common_http::tolerant::RawRecord) {
+    tracing::warn!(
+        vendor,
+        reason = raw.reason(),
+        "a record could not be read; it is kept exactly as the vendor sent it"
+    );
+}

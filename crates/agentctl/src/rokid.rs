@@ -217,6 +217,13 @@ async fn reports(
         .by_item();
     let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, DOCUMENT);
     while let Some(record) = records.try_next().await.map_err(CliError::api(VENDOR))? {
+        let record = match record.into_typed() {
+            Ok(record) => record,
+            Err(raw) => {
+                crate::export::warn_raw(VENDOR, &raw);
+                continue;
+            }
+        };
         for doc in record.documents() {
             let (bytes, status) = fetch(client, &doc, &args.dir).await?;
             emitter.item(&Fetched {

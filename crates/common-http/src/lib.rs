@@ -42,6 +42,7 @@ pub mod lenient;
 pub mod operation;
 pub mod paginate;
 pub mod sse;
+pub mod tolerant;
 pub mod validate;
 
 pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth};

@@ -25,7 +25,7 @@ pub fn rokid_envelope(body: &[u8]) {
     use rokid_client::{ChatLogPage, RokidResponse, WorkRecordPage};
 
     if let Some(page) = decode::<RokidResponse<WorkRecordPage>>(body) {
-        for record in &page.list {
+        for record in page.list.iter().filter_map(rokid_client::Record::typed) {
             for document in record.documents() {
                 let _ = (document.url.len(), document.file_name.len());
             }
@@ -33,7 +33,12 @@ pub fn rokid_envelope(body: &[u8]) {
         }
     }
     if let Some(page) = decode::<RokidResponse<ChatLogPage>>(body) {
-        let _ = page.list.iter().filter(|log| log.is_deleted()).count();
+        let _ = page
+            .list
+            .iter()
+            .filter_map(rokid_client::Record::typed)
+            .filter(|log| log.is_deleted())
+            .count();
     }
     let _ = decode::<RokidResponse<Value>>(body);
 }
@@ -72,7 +77,7 @@ pub fn itnio_envelope(body: &[u8]) {
     use itnio_client::{ItnioResponse, TaskPage};
 
     if let Some(page) = decode::<ItnioResponse<TaskPage>>(body) {
-        for task in &page.records {
+        for task in page.records.iter().filter_map(itnio_client::Record::typed) {
             let fees = [
                 task.group_call_fee(),
                 task.sms_fee(),

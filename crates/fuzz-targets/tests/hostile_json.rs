@@ -249,9 +249,10 @@ async fn huge_and_fractional_numbers_where_integers_are_expected() {
             }
         }
     }
-    // Out-of-range numbers never pass as integers: at least 1e400, -1e400 and 2^70 at
-    // every path.
-    assert!(rejected >= 3 * cases.len(), "{rejected} rejected");
+    // 1e400 and -1e400 are not JSON numbers serde can hold: the body is refused at every
+    // path. 2^70 is valid JSON: the tolerant reader keeps it unread (it never passes as an
+    // integer) and the records are kept, which the `Ok` arm checks.
+    assert!(rejected >= 2 * cases.len(), "{rejected} rejected");
 }
 
 /// Walks the work records of a server that always answers `body`, taking at most `limit`.

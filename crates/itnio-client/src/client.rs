@@ -74,7 +74,9 @@ impl ItnioClient {
     ///     .status_list([itnio_client::TaskStatus::Finished])
     ///     .by_item();
     /// while let Some(task) = tasks.try_next().await? {
-    ///     println!("{} {:?} {:?}", task.task_id, task.task_name, task.total_fee());
+    ///     if let Some(task) = task.typed() {
+    ///         println!("{} {:?} {:?}", task.task_id, task.task_name, task.total_fee());
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```

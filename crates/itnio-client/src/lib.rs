@@ -20,6 +20,8 @@
 //!     println!("{} tasks on {} pages", first.total, first.pages);
 //!     let mut tasks = query.by_item(); // every page, in order
 //!     while let Some(task) = tasks.try_next().await? {
+//!         // A task in a shape the client cannot read is kept as sent (`Record::Raw`).
+//!         let Some(task) = task.typed() else { continue };
 //!         let fee = task.total_fee().map(|f| f.amount).unwrap_or_default();
 //!         println!("{} {:?} {:?} {fee}", task.task_id, task.task_name, task.status);
 //!     }
@@ -46,6 +48,7 @@
 
 pub use common_http::datetime::Timestamp;
 pub use common_http::paginate::{ItemStream, Page, PageStream};
+pub use common_http::tolerant::{RawRecord, Record};
 pub use common_http::{
     Clock, DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
     RetryPolicy, Secret, SleepFuture, Sleeper, SystemClock, clock_from_unix_seconds,

@@ -128,7 +128,7 @@ async fn documented_request_is_signed_and_documented_response_is_typed() {
         (574, 10, 1, 58, Some(true))
     );
     assert_eq!(page.records.len(), 1);
-    let task = &page.records[0];
+    let task = page.records[0].typed().unwrap();
     assert_eq!(task.task_id, 5_000_602);
     assert_eq!(task.task_name.as_deref(), Some("2024-06-04 14:49:17-agent"));
     assert_eq!(task.status, Some(TaskStatus::Finished));
@@ -340,7 +340,7 @@ async fn pages_are_walked_in_order_and_stop_at_the_last() {
     let ids: Vec<i64> = query
         .clone()
         .by_item()
-        .map_ok(|t| t.task_id)
+        .map_ok(|t| t.typed().unwrap().task_id)
         .try_collect()
         .await
         .unwrap();

@@ -26,6 +26,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut records = client.list_work_records(uid).page_size(50).by_item();
     while let Some(record) = records.try_next().await? {
+        let Some(record) = record.typed() else {
+            continue; // kept as sent, with no readable document links
+        };
         for doc in record.documents() {
             let target = dir.join(&doc.file_name);
             let name = doc.file_name.clone();

@@ -29,6 +29,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut count = 0usize;
     while let Some(record) = records.try_next().await? {
         count += 1;
+        // A record the server sent in a shape the client could not read is kept raw.
+        let record = match record.into_typed() {
+            Ok(record) => record,
+            Err(raw) => {
+                eprintln!("a record kept as sent: {}", raw.json());
+                continue;
+            }
+        };
         let created = record
             .gmt_created
             .as_ref()

@@ -90,7 +90,9 @@ impl RokidClient {
     ///     .gmt_end(datetime!(2026-06-17 23:59:59))
     ///     .by_item();
     /// while let Some(record) = records.try_next().await? {
-    ///     println!("{} {:?}", record.task_id, record.task_progress);
+    ///     if let Some(record) = record.typed() {
+    ///         println!("{} {:?}", record.task_id, record.task_progress);
+    ///     }
     /// }
     /// # Ok(()) }
     /// ```

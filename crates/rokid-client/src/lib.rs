@@ -19,6 +19,8 @@
 //!     .gmt_end(datetime!(2026-06-17 23:59:59))
 //!     .by_item();
 //! while let Some(record) = records.try_next().await? {
+//!     // A record in a shape the client cannot read is kept as sent (`Record::Raw`).
+//!     let Some(record) = record.typed() else { continue };
 //!     for doc in record.documents() {
 //!         client.download(&doc.url).to_file(&doc.file_name).await?;
 //!     }
@@ -56,6 +58,7 @@
 
 pub use common_http::datetime::{DateOrDateTime, Timestamp};
 pub use common_http::paginate::{ItemStream, Page, PageStream};
+pub use common_http::tolerant::{RawRecord, Record};
 pub use common_http::{
     DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
     RetryPolicy, Secret, SleepFuture, Sleeper,

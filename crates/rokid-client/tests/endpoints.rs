@@ -75,7 +75,7 @@ async fn list_work_records_sends_the_documented_request_and_types_the_response()
     mock.assert_async().await;
     assert_eq!((page.page_num, page.page_size, page.total), (1, 10, 1));
     assert_eq!(page.list.len(), 1);
-    let record = &page.list[0];
+    let record = page.list[0].typed().unwrap();
     assert_eq!(record.task_id, "0c0d7fc3f4a04b9caf2f4a534c6b5b10");
     assert_eq!(record.task_name.as_deref(), Some("Daily Inspection"));
     assert_eq!(record.user_name.as_deref(), Some("Zhang San"));
@@ -149,7 +149,7 @@ async fn list_chat_logs_sends_all_nine_filters_and_types_the_response() {
     let page = request.send().await.unwrap();
     mock.assert_async().await;
     assert_eq!(page.total, 1);
-    let log = &page.list[0];
+    let log = page.list[0].typed().unwrap();
     assert_eq!(log.id, 1001);
     assert_eq!(log.log_type, ChatLogType::Chat);
     assert_eq!(log.model_api_name.as_deref(), Some("gpt-4o-mini"));

@@ -67,7 +67,10 @@ async fn work_records_by_item_and_by_page_walk_every_page_in_order() {
     };
 
     let items: Vec<_> = request().by_item().try_collect().await.unwrap();
-    let ids: Vec<_> = items.iter().map(|r| r.task_id.clone()).collect();
+    let ids: Vec<_> = items
+        .iter()
+        .map(|r| r.typed().unwrap().task_id.clone())
+        .collect();
     let expected: Vec<_> = (0..TOTAL).map(|n| format!("task-{n:02}")).collect();
     assert_eq!(ids, expected);
     for mock in &mocks {
@@ -115,7 +118,7 @@ async fn chat_logs_walk_from_a_later_page_one_at_a_time() {
         .log_type(rokid_client::ChatLogType::Recognition)
         .look_ahead(1)
         .by_item()
-        .map_ok(|log| log.id)
+        .map_ok(|log| log.typed().unwrap().id)
         .try_collect()
         .await
         .unwrap();

@@ -137,6 +137,7 @@ async fn query(
         .skip(from)
         .take(size)
         .cloned()
+        .map(Into::into)
         .collect();
     if !state.quirks.on() {
         return answer(0, "success", Some(page));

@@ -195,7 +195,7 @@ async fn work_records(
             let mut body: WorkRecordPage = typed(json!({
                 "pageNum": num, "pageSize": size, "total": matching.len(), "list": []
             }));
-            body.list = list;
+            body.list = list.into_iter().map(Into::into).collect();
             listing(
                 &state,
                 WORK_RECORDS_ROUTE,
@@ -240,7 +240,7 @@ async fn chat_logs(
             let mut body: ChatLogPage = typed(json!({
                 "pageNum": num, "pageSize": size, "total": matching.len(), "list": []
             }));
-            body.list = list;
+            body.list = list.into_iter().map(Into::into).collect();
             listing(
                 &state,
                 CHAT_LOGS_ROUTE,

@@ -60,6 +60,11 @@ fn render_enum(out: &mut Out, e: &Enum) {
         all.join(", ")
     ));
     out.blank();
+    out.doc("Whether the value is one these docs do not list (kept in `Unknown`).");
+    out.line("pub const fn is_unknown(&self) -> bool {");
+    out.line("matches!(self, Self::Unknown(_))");
+    out.line("}");
+    out.blank();
     match e.kind {
         EnumKind::Int => {
             out.doc("The value on the wire.");
@@ -88,6 +93,18 @@ fn render_enum(out: &mut Out, e: &Enum) {
             out.line("}");
         }
     }
+    out.line("}");
+    out.blank();
+
+    out.doc(
+        "Read tolerantly: an unlisted value is kept (and recorded as drift), `\"\"` is absent.",
+    );
+    out.line(format!(
+        "impl common_http::tolerant::Tolerant for {name} {{"
+    ));
+    out.line("fn read<'de, D: serde::Deserializer<'de>>(deserializer: D, at: common_http::tolerant::At) -> Result<common_http::tolerant::Read<Self>, D::Error> {");
+    out.line("common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)");
+    out.line("}");
     out.line("}");
     out.blank();
 

@@ -34,6 +34,9 @@ pub(crate) enum Ty {
     /// `serde_json::Map<String, serde_json::Value>`.
     Map,
     Vec(Box<Ty>),
+    /// The records of a listing, `Vec<common_http::tolerant::Record<T>>` of a generated
+    /// struct: one that cannot be read is kept raw instead of failing its page.
+    Records(String),
     /// A generated struct.
     Struct(String),
     /// A generated enum.
@@ -62,6 +65,7 @@ impl Ty {
             Ty::Json => "serde_json::Value".into(),
             Ty::Map => "serde_json::Map<String, serde_json::Value>".into(),
             Ty::Vec(item) => format!("Vec<{}>", item.rust()),
+            Ty::Records(name) => format!("Vec<common_http::tolerant::Record<{name}>>"),
             Ty::Struct(name) | Ty::Enum(name) => name.clone(),
             Ty::Timestamp => "common_http::datetime::Timestamp".into(),
             Ty::DateTime => "time::PrimitiveDateTime".into(),
@@ -145,12 +149,17 @@ pub(crate) struct Field {
     pub envelope_data: bool,
     /// `x-secret`: a credential, token or signature that `Debug` must not show.
     pub secret: bool,
+    /// `x-strict`: the client logic needs it (an id for follow-up calls): missing or
+    /// unreadable, the whole record is kept raw instead of read tolerantly.
+    pub strict: bool,
 }
 
 /// A generated struct (`components.schemas` object or an inline object property).
 #[derive(Debug, Clone)]
 pub(crate) struct Struct {
     pub name: String,
+    /// The schema's key in the spec: the vendor's own name, used in drift paths.
+    pub vendor_name: String,
     pub doc: String,
     pub fields: Vec<Field>,
     /// `x-envelope`: generic over its payload.

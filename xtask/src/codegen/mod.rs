@@ -215,35 +215,14 @@ fn render_support(api: &Api) -> Option<String> {
     out.inner_doc("Private helpers of the generated code.");
     out.blank();
     if comma_required || comma_optional {
-        out.doc("Serde adapter for a list sent as one comma-joined string (`\"18,15,14\"`). Reads the string (an empty one is an empty list) or a JSON array.");
+        out.doc("Writes a list as one comma-joined string (`\"18,15,14\"`); reading it is the tolerant reader's `CommaList`.");
         out.line("pub(crate) mod comma_list {");
         out.line("use std::fmt::Display;");
-        out.line("use std::str::FromStr;");
         out.blank();
-        if comma_required {
-            out.line("use serde::de::Error as _;");
-        }
-        out.line("use serde::{Deserialize, Deserializer, Serializer};");
+        out.line("use serde::Serializer;");
         out.blank();
         out.line("fn join<T: Display>(values: &[T]) -> String {");
         out.line("values.iter().map(ToString::to_string).collect::<Vec<_>>().join(\",\")");
-        out.line("}");
-        out.blank();
-        out.line("fn parse<T, E>(text: &str) -> Result<T, E> where T: FromStr, T::Err: Display, E: serde::de::Error {");
-        out.line("text.trim().parse::<T>().map_err(|e| E::custom(format_args!(\"invalid list item `{text}`: {e}\")))");
-        out.line("}");
-        out.blank();
-        out.line("fn read<T, E>(value: serde_json::Value) -> Result<Option<Vec<T>>, E> where T: FromStr, T::Err: Display, E: serde::de::Error {");
-        out.line("match value {");
-        out.line("serde_json::Value::Null => Ok(None),");
-        out.line("serde_json::Value::String(text) => text.split(',').filter(|s| !s.trim().is_empty()).map(parse).collect::<Result<Vec<T>, E>>().map(Some),");
-        out.line("serde_json::Value::Number(n) => parse(&n.to_string()).map(|v| Some(vec![v])),");
-        out.line("serde_json::Value::Array(items) => items.into_iter().map(|item| match item {");
-        out.line("serde_json::Value::String(text) => parse(&text),");
-        out.line("other => parse(&other.to_string()),");
-        out.line("}).collect::<Result<Vec<T>, E>>().map(Some),");
-        out.line("other => Err(E::custom(format_args!(\"expected a comma-joined list, found {other}\"))),");
-        out.line("}");
         out.line("}");
         if comma_required {
             out.blank();
@@ -251,15 +230,10 @@ fn render_support(api: &Api) -> Option<String> {
             out.line("pub(crate) fn serialize<T: Display, S: Serializer>(values: &[T], serializer: S) -> Result<S::Ok, S::Error> {");
             out.line("serializer.serialize_str(&join(values))");
             out.line("}");
-            out.blank();
-            out.doc("Reads a comma-joined string or an array.");
-            out.line("pub(crate) fn deserialize<'de, T, D>(deserializer: D) -> Result<Vec<T>, D::Error> where T: FromStr, T::Err: Display, D: Deserializer<'de> {");
-            out.line("read(serde_json::Value::deserialize(deserializer)?)?.ok_or_else(|| D::Error::custom(\"expected a comma-joined list, found null\"))");
-            out.line("}");
         }
         if comma_optional {
             out.blank();
-            out.doc("The optional form: absent and `null` are `None`.");
+            out.doc("The optional form: `None` is written as absent.");
             out.line("pub(crate) mod option {");
             out.line("use super::*;");
             out.blank();
@@ -269,11 +243,6 @@ fn render_support(api: &Api) -> Option<String> {
             out.line("Some(values) => serializer.serialize_str(&join(values)),");
             out.line("None => serializer.serialize_none(),");
             out.line("}");
-            out.line("}");
-            out.blank();
-            out.doc("Reads a comma-joined string, an array or `null`.");
-            out.line("pub(crate) fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Vec<T>>, D::Error> where T: FromStr, T::Err: Display, D: Deserializer<'de> {");
-            out.line("read(Option::<serde_json::Value>::deserialize(deserializer)?.unwrap_or(serde_json::Value::Null))");
             out.line("}");
             out.line("}");
         }

@@ -53,8 +53,16 @@ pub(crate) fn serde_attr(f: &Field, ctx: Ctx) -> Option<String> {
         },
     };
     if let Some(with) = with {
-        // The date-time adapters already read `""` as absent.
-        parts.push(format!("with = {}", lit(&with)));
+        // The date-time adapters already read `""` as absent. A comma list is only
+        // written by serde: models read it through the tolerant reader's `CommaList`.
+        if f.comma {
+            parts.push(format!(
+                "serialize_with = {}",
+                lit(&format!("{with}::serialize"))
+            ));
+        } else {
+            parts.push(format!("with = {}", lit(&with)));
+        }
     } else if let Some(lenient) = lenient {
         let path = match lenient {
             Lenient::EmptyAsNone => "common_http::lenient::empty_as_none::deserialize".to_owned(),
@@ -78,6 +86,19 @@ pub(crate) fn derive_line(fields: &[Field]) -> &'static str {
         "#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]"
     }
 }
+
+/// The derive line of a model read by the tolerant reader (its `Deserialize` is written by
+/// [`write_tolerant_deserialize`]).
+fn tolerant_derive_line(fields: &[Field]) -> &'static str {
+    if fields.iter().any(|f| f.secret) {
+        "#[derive(Clone, PartialEq, serde::Serialize)]"
+    } else {
+        "#[derive(Debug, Clone, PartialEq, serde::Serialize)]"
+    }
+}
+
+/// The Rust name of the field that keeps what a model could not read.
+pub(crate) const UNDOCUMENTED: &str = "undocumented";
 
 /// For a struct with an `x-secret` field: a `Debug` that prints `"[redacted]"` in place of
 /// each secret value (`Some("[redacted]")` / `None` when optional), so a logged request or
@@ -187,7 +208,7 @@ pub(crate) fn ctor_fields(fields: &[Field]) -> Vec<&Field> {
 /// Writes `pub fn new(..) -> Self` for `fields` (plus an extra trailing argument, for the
 /// body of a parameters struct).
 pub(crate) fn write_new(out: &mut Out, what: &str, fields: &[Field], extra: Option<(&str, &str)>) {
-    write_new_with(out, "pub", what, fields, extra);
+    write_new_with(out, "pub", what, fields, extra, false);
 }
 
 /// [`write_new`] with the given visibility.
@@ -197,6 +218,7 @@ fn write_new_with(
     what: &str,
     fields: &[Field],
     extra: Option<(&str, &str)>,
+    undocumented: bool,
 ) {
     let args = ctor_fields(fields);
     let count = args.len() + usize::from(extra.is_some());
@@ -236,6 +258,9 @@ fn write_new_with(
     }
     if let Some((name, _)) = extra {
         out.line(format!("{name},"));
+    }
+    if undocumented {
+        out.line(format!("{UNDOCUMENTED}: serde_json::Map::new(),"));
     }
     out.line("}");
     out.line("}");
@@ -397,7 +422,12 @@ pub(crate) fn render(api: &Api, header: &str) -> String {
 
 fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     out.doc(&s.doc);
-    out.line(derive_line(&s.fields));
+    let tolerant = !s.envelope;
+    out.line(if tolerant {
+        tolerant_derive_line(&s.fields)
+    } else {
+        derive_line(&s.fields)
+    });
     let generics = if s.envelope {
         out.line("#[serde(bound(deserialize = \"T: serde::de::DeserializeOwned\", serialize = \"T: serde::Serialize\"))]");
         "<T>"
@@ -414,9 +444,27 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
     };
     out.line(format!("{vis} struct {}{generics} {{", s.name));
     write_fields(out, &s.fields, Ctx::Model);
+    if tolerant {
+        out.doc(
+            "Fields the vendor's documentation does not name, and values of documented fields \
+             that could not be read, exactly as sent: nothing the server sent is lost, and \
+             serialising the model writes them back.",
+        );
+        out.line("#[serde(flatten)]");
+        out.line(format!(
+            "pub {UNDOCUMENTED}: serde_json::Map<String, serde_json::Value>,"
+        ));
+    }
     out.line("}");
     out.blank();
-    write_redacting_debug(out, &s.name, s.envelope, &s.fields, false);
+    let mut debug_fields = s.fields.clone();
+    if tolerant && s.fields.iter().any(|f| f.secret) {
+        debug_fields.push(undocumented_field());
+    }
+    write_redacting_debug(out, &s.name, s.envelope, &debug_fields, false);
+    if tolerant {
+        write_tolerant_deserialize(out, api, s);
+    }
     if !s.envelope && !s.internal {
         write_wire_fields(out, s);
     }
@@ -452,12 +500,20 @@ fn render_struct(out: &mut Out, api: &Api, s: &Struct) {
             &format!("A `{}`", s.name),
             &s.fields,
             None,
+            true,
         );
         write_setters(out, &s.fields, None);
         out.blank();
         write_validate(out, api, s);
     } else if s.request_side {
-        write_new(out, &format!("A `{}`", s.name), &s.fields, None);
+        write_new_with(
+            out,
+            "pub",
+            &format!("A `{}`", s.name),
+            &s.fields,
+            None,
+            !s.envelope,
+        );
         write_setters(out, &s.fields, None);
         out.blank();
         write_validate(out, api, s);
@@ -571,6 +627,7 @@ fn write_builder(out: &mut Out, s: &Struct) {
             out.line(format!("{}: None,", f.rust));
         }
     }
+    out.line(format!("{UNDOCUMENTED}: serde_json::Map::new(),"));
     out.line("})");
     out.line("}");
     out.line("}");
@@ -620,6 +677,178 @@ fn write_envelope_spellings(out: &mut Out, s: &Struct) {
     ));
     out.line("}");
     out.blank();
+}
+
+/// The `undocumented` field as a secret field, for a hand-written `Debug` (it may hold an
+/// unreadable value of a secret field).
+fn undocumented_field() -> Field {
+    Field {
+        wire: UNDOCUMENTED.to_owned(),
+        rust: UNDOCUMENTED.to_owned(),
+        doc: String::new(),
+        ty: Ty::Map,
+        required: true,
+        aliases: Vec::new(),
+        lenient: None,
+        json_string: false,
+        comma: false,
+        min_length: None,
+        minimum: None,
+        maximum: None,
+        fixed: None,
+        default_doc: None,
+        envelope_data: false,
+        secret: true,
+        strict: false,
+    }
+}
+
+/// The type a field is read as, and how its slot turns into the field's value.
+fn slot_of(api: &Api, f: &Field) -> (String, String) {
+    let ty = if f.comma {
+        let Ty::Vec(item) = &f.ty else {
+            return (f.ty.rust(), ".optional()".to_owned());
+        };
+        format!("common_http::tolerant::CommaList<{}>", item.rust())
+    } else {
+        f.ty.rust()
+    };
+    let unwrap_comma = if f.comma { ".map(|list| list.0)" } else { "" };
+    let finish = if !f.required && f.strict {
+        format!(".needed_if_present()?{unwrap_comma}")
+    } else if !f.required {
+        format!(".optional(){unwrap_comma}")
+    } else if f.strict {
+        format!(".needed()?{}", if f.comma { ".0" } else { "" })
+    } else {
+        match &f.ty {
+            _ if f.comma => {
+                ".required_or(|| common_http::tolerant::CommaList(Vec::new())).0".to_owned()
+            }
+            Ty::String
+            | Ty::I32
+            | Ty::I64
+            | Ty::F64
+            | Ty::Bool
+            | Ty::Json
+            | Ty::Map
+            | Ty::Vec(_)
+            | Ty::Records(_)
+            | Ty::Timestamp => ".required()".to_owned(),
+            Ty::Enum(name) => match &f.fixed {
+                Some(variant) => format!(".required_or(|| {name}::{variant})"),
+                None if api.enums.iter().any(|e| &e.name == name) => {
+                    format!(".required_or(|| {name}::Unknown(Default::default()))")
+                }
+                None => ".needed()?".to_owned(),
+            },
+            // No empty value to stand in: the record is kept raw instead.
+            Ty::Struct(_) | Ty::DateTime | Ty::Date | Ty::DateOrDateTime | Ty::Generic => {
+                ".needed()?".to_owned()
+            }
+        }
+    };
+    (ty, finish)
+}
+
+/// The spellings the documentation allows besides the field's type (`x-lenient`), as
+/// `common_http::tolerant::At` flags.
+fn documented_spellings(f: &Field) -> Option<&'static str> {
+    Some(match f.lenient? {
+        Lenient::NumberOrString => {
+            "common_http::tolerant::At::NUMBER_AS_TEXT | common_http::tolerant::At::EMPTY_AS_ABSENT"
+        }
+        Lenient::StringOrNumber => "common_http::tolerant::At::TEXT_AS_NUMBER",
+        Lenient::BoolOrString => "common_http::tolerant::At::BOOL_AS_TEXT",
+        Lenient::EmptyAsNone => "common_http::tolerant::At::EMPTY_AS_ABSENT",
+    })
+}
+
+/// The tolerant reader of a model (see `common_http::tolerant`): every field through a
+/// `Slot` (any documented spelling of its name, its value in any spelling of its type),
+/// unknown fields and unreadable values kept in `undocumented`, strict fields (`x-strict`)
+/// failing the record. And `Tolerant`, so a model nested in another is read the same way.
+fn write_tolerant_deserialize(out: &mut Out, api: &Api, s: &Struct) {
+    let name = &s.name;
+    out.doc(
+        "Read tolerantly (`common_http::tolerant`): every documented spelling and type, \
+         nothing lost, every deviation recorded as drift.",
+    );
+    out.line(format!("impl<'de> serde::Deserialize<'de> for {name} {{"));
+    out.line(
+        "fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {",
+    );
+    out.line("struct Visitor;");
+    out.line("impl<'de> serde::de::Visitor<'de> for Visitor {");
+    out.line(format!("type Value = {name};"));
+    out.line("fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {");
+    out.line(format!(
+        "f.write_str({})",
+        lit(&format!("a {} object", s.vendor_name))
+    ));
+    out.line("}");
+    out.line(format!(
+        "fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<{name}, A::Error> {{"
+    ));
+    for f in &s.fields {
+        let (ty, _) = slot_of(api, f);
+        let path = lit(&format!("{}.{}", s.vendor_name, f.wire));
+        let at = match documented_spellings(f) {
+            Some(flags) => format!("common_http::tolerant::At::new({path}).allowing({flags})"),
+            None => format!("common_http::tolerant::At::new({path})"),
+        };
+        let strict = if f.strict { ".strict()" } else { "" };
+        out.line(format!(
+            "let mut {} = common_http::tolerant::Slot::<{ty}>::new({at}){strict};",
+            slot_var(f)
+        ));
+    }
+    out.line(format!(
+        "let mut {UNDOCUMENTED} = common_http::tolerant::Extra::new({});",
+        lit(&s.vendor_name)
+    ));
+    out.line("while let Some(key) = map.next_key::<String>()? {");
+    out.line("match key.as_str() {");
+    for f in &s.fields {
+        let names: Vec<String> = std::iter::once(&f.wire)
+            .chain(&f.aliases)
+            .map(|n| lit(n))
+            .collect();
+        out.line(format!(
+            "{} => {{ {}.read(&mut map, &key, &mut {UNDOCUMENTED})?; }}",
+            names.join(" | "),
+            slot_var(f)
+        ));
+    }
+    out.line(format!("_ => {{ {UNDOCUMENTED}.unknown(&mut map, key)?; }}"));
+    out.line("}");
+    out.line("}");
+    out.line(format!("Ok({name} {{"));
+    for f in &s.fields {
+        let (_, finish) = slot_of(api, f);
+        out.line(format!("{}: {}{finish},", f.rust, slot_var(f)));
+    }
+    out.line(format!("{UNDOCUMENTED}: {UNDOCUMENTED}.into_map(),"));
+    out.line("})");
+    out.line("}");
+    out.line("}");
+    out.line("deserializer.deserialize_map(Visitor)");
+    out.line("}");
+    out.line("}");
+    out.blank();
+    out.line(format!(
+        "impl common_http::tolerant::Tolerant for {name} {{"
+    ));
+    out.line("fn read<'de, D: serde::Deserializer<'de>>(deserializer: D, at: common_http::tolerant::At) -> Result<common_http::tolerant::Read<Self>, D::Error> {");
+    out.line("common_http::tolerant::read_model(deserializer, at)");
+    out.line("}");
+    out.line("}");
+    out.blank();
+}
+
+/// The local variable holding a field's slot while its model is read.
+fn slot_var(f: &Field) -> String {
+    format!("slot_{}", naming::bare(&f.rust))
 }
 
 /// `impl Default` through an argument-less `new()` (clippy's `new_without_default`).

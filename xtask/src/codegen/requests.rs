@@ -197,7 +197,7 @@ fn output(api: &Api, op: &Operation) -> (String, String) {
         .is_some_and(|p| p.response_in == PageIn::Envelope);
     match &op.response {
         Response::Envelope { data, .. } if paged_in_envelope => {
-            let item = page_item(api, op).map(|t| t.rust()).unwrap_or_default();
+            let item = page_item(api, op).unwrap_or_default();
             (
                 format!("common_http::paginate::Page<{item}>"),
                 format!(
@@ -224,8 +224,9 @@ fn output(api: &Api, op: &Operation) -> (String, String) {
     }
 }
 
-/// The item type of a paginated operation.
-fn page_item(api: &Api, op: &Operation) -> Option<Ty> {
+/// The Rust type of one item of a paginated operation (`Record<WorkRecord>` for a list of
+/// records).
+fn page_item(api: &Api, op: &Operation) -> Option<String> {
     let p = op.pagination.as_ref()?;
     let Response::Envelope { data, .. } = &op.response else {
         return None;
@@ -243,7 +244,8 @@ fn page_item(api: &Api, op: &Operation) -> Option<Ty> {
         }
     };
     match list {
-        Ty::Vec(item) => Some(*item),
+        Ty::Vec(item) => Some(item.rust()),
+        Ty::Records(name) => Some(format!("common_http::tolerant::Record<{name}>")),
         _ => None,
     }
 }
@@ -456,8 +458,7 @@ fn render_builder(out: &mut Out, api: &Api, op: &Operation) {
     ));
     out.line("common_http::Operation::send(self).await");
     out.line("}");
-    if let Some(item) = &item {
-        let item_ty = item.rust();
+    if let Some(item_ty) = &item {
         out.blank();
         out.doc(
             "How many pages `by_page()`/`by_item()` fetch at once once the page count is known \
@@ -608,12 +609,11 @@ fn envelope_page(api: &Api, op: &Operation) -> String {
     )
 }
 
-fn render_paging(out: &mut Out, api: &Api, op: &Operation, item: &Ty, output_ty: &str) {
+fn render_paging(out: &mut Out, api: &Api, op: &Operation, item_ty: &str, output_ty: &str) {
     let Some(p) = &op.pagination else { return };
     let Response::Envelope { data, .. } = &op.response else {
         return;
     };
-    let item_ty = item.rust();
     let (start, requested) = page_start(api, op);
     let (base, path) = request_path(api, op, &p.request_page).unwrap_or_default();
     let target = place(&base, &path).unwrap_or_else(|| "self.request".into());

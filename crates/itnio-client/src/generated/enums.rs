@@ -37,6 +37,11 @@ impl TaskStatus {
         Self::Submitting,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -49,6 +54,16 @@ impl TaskStatus {
             Self::Submitting => 6,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for TaskStatus {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -115,12 +130,27 @@ impl TaskType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::AiAgentGroupCall];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
             Self::AiAgentGroupCall => 3,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for TaskType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -214,6 +244,11 @@ impl ResponseCode {
         Self::SubmittedTaskWrong,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -230,6 +265,16 @@ impl ResponseCode {
             Self::SubmittedTaskWrong => -54,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for ResponseCode {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 

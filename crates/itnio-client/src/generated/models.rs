@@ -44,7 +44,7 @@ impl<T> ItnioResponse<T> {
 }
 
 /// The body of a group call task query.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TaskQueryRequest {
     /// Current page number, 1-N.
@@ -53,6 +53,72 @@ pub struct TaskQueryRequest {
     pub size: i32,
     /// Pagination parameters (the query's filters).
     pub params: TaskQueryParams,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for TaskQueryRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TaskQueryRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TaskQueryRequest object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TaskQueryRequest, A::Error> {
+                let mut slot_current = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("TaskQueryRequest.current"),
+                );
+                let mut slot_size = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("TaskQueryRequest.size"),
+                );
+                let mut slot_params = common_http::tolerant::Slot::<TaskQueryParams>::new(
+                    common_http::tolerant::At::new("TaskQueryRequest.params"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("TaskQueryRequest");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "current" => {
+                            slot_current.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "size" => {
+                            slot_size.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "params" => {
+                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(TaskQueryRequest {
+                    current: slot_current.required(),
+                    size: slot_size.required(),
+                    params: slot_params.needed()?,
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for TaskQueryRequest {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl TaskQueryRequest {
@@ -67,6 +133,7 @@ impl TaskQueryRequest {
             current,
             size,
             params,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -96,7 +163,7 @@ impl TaskQueryRequest {
 }
 
 /// The filters of a group call task query.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TaskQueryParams {
     /// Start time (yyyy-MM-dd HH:mm:ss).
@@ -138,6 +205,93 @@ pub struct TaskQueryParams {
         skip_serializing_if = "Option::is_none"
     )]
     pub search_condition: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for TaskQueryParams {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TaskQueryParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TaskQueryParams object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TaskQueryParams, A::Error> {
+                let mut slot_str_time = common_http::tolerant::Slot::<time::PrimitiveDateTime>::new(
+                    common_http::tolerant::At::new("TaskQueryParams.strTime"),
+                );
+                let mut slot_end_time = common_http::tolerant::Slot::<time::PrimitiveDateTime>::new(
+                    common_http::tolerant::At::new("TaskQueryParams.endTime"),
+                );
+                let mut slot_task_type = common_http::tolerant::Slot::<TaskType>::new(
+                    common_http::tolerant::At::new("TaskQueryParams.taskType"),
+                );
+                let mut slot_status_list = common_http::tolerant::Slot::<Vec<TaskStatus>>::new(
+                    common_http::tolerant::At::new("TaskQueryParams.statusList"),
+                );
+                let mut slot_idx_app_id = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("TaskQueryParams.idxAppId"),
+                );
+                let mut slot_search_condition = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("TaskQueryParams.searchCondition"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("TaskQueryParams");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "strTime" => {
+                            slot_str_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "endTime" => {
+                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "taskType" => {
+                            slot_task_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "statusList" => {
+                            slot_status_list.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "idxAppId" => {
+                            slot_idx_app_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "searchCondition" => {
+                            slot_search_condition.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(TaskQueryParams {
+                    str_time: slot_str_time.needed()?,
+                    end_time: slot_end_time.needed()?,
+                    task_type: slot_task_type.required_or(|| TaskType::AiAgentGroupCall),
+                    status_list: slot_status_list.optional(),
+                    idx_app_id: slot_idx_app_id.optional(),
+                    search_condition: slot_search_condition.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for TaskQueryParams {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl TaskQueryParams {
@@ -162,6 +316,7 @@ impl TaskQueryParams {
             status_list: None,
             idx_app_id: None,
             search_condition: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -193,11 +348,11 @@ impl TaskQueryParams {
 }
 
 /// One page of group call tasks.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TaskPage {
     /// Data collection.
-    pub records: Vec<GroupCallTask>,
+    pub records: Vec<common_http::tolerant::Record<GroupCallTask>>,
     /// Total number of records.
     pub total: i64,
     /// Number of items per page.
@@ -215,6 +370,95 @@ pub struct TaskPage {
     pub search_count: Option<bool>,
     /// Total pages.
     pub pages: i32,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for TaskPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TaskPage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TaskPage object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TaskPage, A::Error> {
+                let mut slot_records = common_http::tolerant::Slot::<
+                    Vec<common_http::tolerant::Record<GroupCallTask>>,
+                >::new(common_http::tolerant::At::new(
+                    "TaskPage.records",
+                ));
+                let mut slot_total = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("TaskPage.total"),
+                );
+                let mut slot_size = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("TaskPage.size"),
+                );
+                let mut slot_current = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("TaskPage.current"),
+                );
+                let mut slot_search_count = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("TaskPage.searchCount"),
+                );
+                let mut slot_pages = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("TaskPage.pages"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("TaskPage");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "records" => {
+                            slot_records.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "total" => {
+                            slot_total.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "size" => {
+                            slot_size.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "current" => {
+                            slot_current.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "searchCount" => {
+                            slot_search_count.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "pages" => {
+                            slot_pages.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(TaskPage {
+                    records: slot_records.required(),
+                    total: slot_total.required(),
+                    size: slot_size.required(),
+                    current: slot_current.required(),
+                    search_count: slot_search_count.optional(),
+                    pages: slot_pages.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for TaskPage {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl TaskPage {
@@ -230,10 +474,10 @@ impl TaskPage {
 }
 
 /// One AI-agent group call task.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct GroupCallTask {
-    /// Task ID.
+    /// Task ID (keys the task).
     ///
     /// On the wire: `taskId`.
     #[serde(rename = "taskId")]
@@ -364,6 +608,203 @@ pub struct GroupCallTask {
         skip_serializing_if = "Option::is_none"
     )]
     pub send_sms_num: Option<i64>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for GroupCallTask {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GroupCallTask;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GroupCallTask object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupCallTask, A::Error> {
+                let mut slot_task_id = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.taskId"),
+                )
+                .strict();
+                let mut slot_task_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.taskName"),
+                );
+                let mut slot_status = common_http::tolerant::Slot::<TaskStatus>::new(
+                    common_http::tolerant::At::new("GroupCallTask.status"),
+                );
+                let mut slot_rate = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.rate")
+                        .allowing(common_http::tolerant::At::TEXT_AS_NUMBER),
+                );
+                let mut slot_num_cnt = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.numCnt"),
+                );
+                let mut slot_call_num = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.callNum"),
+                );
+                let mut slot_success = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.success"),
+                );
+                let mut slot_fail = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.fail"),
+                );
+                let mut slot_created_time =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("GroupCallTask.createdTime"),
+                    );
+                let mut slot_script_id = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.scriptId"),
+                );
+                let mut slot_task_type = common_http::tolerant::Slot::<TaskType>::new(
+                    common_http::tolerant::At::new("GroupCallTask.taskType"),
+                );
+                let mut slot_answered_num = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.answeredNum"),
+                );
+                let mut slot_asr = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.asr")
+                        .allowing(common_http::tolerant::At::TEXT_AS_NUMBER),
+                );
+                let mut slot_agent_total_feetime = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.agentTotalFeetime"),
+                );
+                let mut slot_agent_fee = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.agentFee")
+                        .allowing(common_http::tolerant::At::TEXT_AS_NUMBER),
+                );
+                let mut slot_charge_len = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.chargeLen"),
+                );
+                let mut slot_acd = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.acd"),
+                );
+                let mut slot_group_call_pay_fee = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.groupCallPayFee"),
+                );
+                let mut slot_sms_pay_fee = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.smsPayFee"),
+                );
+                let mut slot_task_sum_pay_fee = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("GroupCallTask.taskSumPayFee"),
+                );
+                let mut slot_send_sms_num = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("GroupCallTask.sendSmsNum"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("GroupCallTask");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "taskId" => {
+                            slot_task_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "taskName" => {
+                            slot_task_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "status" => {
+                            slot_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "rate" => {
+                            slot_rate.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "numCnt" => {
+                            slot_num_cnt.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "callNum" => {
+                            slot_call_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "success" => {
+                            slot_success.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "fail" => {
+                            slot_fail.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "createdTime" => {
+                            slot_created_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "scriptId" => {
+                            slot_script_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "taskType" => {
+                            slot_task_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "answeredNum" => {
+                            slot_answered_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "asr" => {
+                            slot_asr.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "agentTotalFeetime" => {
+                            slot_agent_total_feetime.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "agentFee" => {
+                            slot_agent_fee.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "chargeLen" => {
+                            slot_charge_len.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "acd" => {
+                            slot_acd.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "groupCallPayFee" => {
+                            slot_group_call_pay_fee.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "smsPayFee" => {
+                            slot_sms_pay_fee.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "taskSumPayFee" => {
+                            slot_task_sum_pay_fee.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "sendSmsNum" => {
+                            slot_send_sms_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(GroupCallTask {
+                    task_id: slot_task_id.needed()?,
+                    task_name: slot_task_name.optional(),
+                    status: slot_status.optional(),
+                    rate: slot_rate.optional(),
+                    num_cnt: slot_num_cnt.optional(),
+                    call_num: slot_call_num.optional(),
+                    success: slot_success.optional(),
+                    fail: slot_fail.optional(),
+                    created_time: slot_created_time.optional(),
+                    script_id: slot_script_id.optional(),
+                    task_type: slot_task_type.optional(),
+                    answered_num: slot_answered_num.optional(),
+                    asr: slot_asr.optional(),
+                    agent_total_feetime: slot_agent_total_feetime.optional(),
+                    agent_fee: slot_agent_fee.optional(),
+                    charge_len: slot_charge_len.optional(),
+                    acd: slot_acd.optional(),
+                    group_call_pay_fee: slot_group_call_pay_fee.optional(),
+                    sms_pay_fee: slot_sms_pay_fee.optional(),
+                    task_sum_pay_fee: slot_task_sum_pay_fee.optional(),
+                    send_sms_num: slot_send_sms_num.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for GroupCallTask {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl GroupCallTask {

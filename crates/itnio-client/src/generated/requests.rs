@@ -117,13 +117,23 @@ impl ListGroupCallTasks {
 
     /// Every page from the requested one (page 1 unless set), in order. An invalid request
     /// yields exactly one error and sends nothing.
-    pub fn by_page(self) -> common_http::paginate::PageStream<GroupCallTask, common_http::Error> {
+    pub fn by_page(
+        self,
+    ) -> common_http::paginate::PageStream<
+        common_http::tolerant::Record<GroupCallTask>,
+        common_http::Error,
+    > {
         common_http::PagedOperation::by_page(self)
     }
 
     /// Every record of every page from the requested one, in order. An invalid request yields
     /// exactly one error and sends nothing.
-    pub fn by_item(self) -> common_http::paginate::ItemStream<GroupCallTask, common_http::Error> {
+    pub fn by_item(
+        self,
+    ) -> common_http::paginate::ItemStream<
+        common_http::tolerant::Record<GroupCallTask>,
+        common_http::Error,
+    > {
         common_http::PagedOperation::by_item(self)
     }
 }
@@ -162,7 +172,7 @@ impl common_http::Operation for ListGroupCallTasks {
 }
 
 impl common_http::PagedOperation for ListGroupCallTasks {
-    type Item = GroupCallTask;
+    type Item = common_http::tolerant::Record<GroupCallTask>;
 
     fn start_page(&self) -> u64 {
         u64::try_from(self.request.current).ok().unwrap_or(1)
@@ -184,7 +194,7 @@ impl common_http::PagedOperation for ListGroupCallTasks {
         output: TaskPage,
         page: u64,
         requested: Option<u64>,
-    ) -> common_http::paginate::Page<GroupCallTask> {
+    ) -> common_http::paginate::Page<common_http::tolerant::Record<GroupCallTask>> {
         let items = output.records;
         let empty = items.is_empty();
         let size =

@@ -34,6 +34,11 @@ impl TaskProgress {
         Self::PendingSignature,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -45,6 +50,16 @@ impl TaskProgress {
             Self::PendingSignature => 5,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for TaskProgress {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -111,6 +126,11 @@ impl DeletedFlag {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Active, Self::Deleted];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -118,6 +138,16 @@ impl DeletedFlag {
             Self::Deleted => 1,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for DeletedFlag {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -180,6 +210,11 @@ impl ChatLogType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Chat, Self::Recognition];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -187,6 +222,16 @@ impl ChatLogType {
             Self::Recognition => 1,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for ChatLogType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 

@@ -45,7 +45,7 @@ impl<T> RokidResponse<T> {
 }
 
 /// One page of AI work task records.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WorkRecordPage {
     /// Current page number.
@@ -61,7 +61,82 @@ pub struct WorkRecordPage {
     /// Total count.
     pub total: i64,
     /// Work record list.
-    pub list: Vec<WorkRecord>,
+    pub list: Vec<common_http::tolerant::Record<WorkRecord>>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for WorkRecordPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WorkRecordPage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a WorkRecordPage object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WorkRecordPage, A::Error> {
+                let mut slot_page_num = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("WorkRecordPage.pageNum"),
+                );
+                let mut slot_page_size = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("WorkRecordPage.pageSize"),
+                );
+                let mut slot_total = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("WorkRecordPage.total"),
+                );
+                let mut slot_list = common_http::tolerant::Slot::<
+                    Vec<common_http::tolerant::Record<WorkRecord>>,
+                >::new(common_http::tolerant::At::new(
+                    "WorkRecordPage.list",
+                ));
+                let mut undocumented = common_http::tolerant::Extra::new("WorkRecordPage");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "pageNum" => {
+                            slot_page_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "pageSize" => {
+                            slot_page_size.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "total" => {
+                            slot_total.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "list" => {
+                            slot_list.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(WorkRecordPage {
+                    page_num: slot_page_num.required(),
+                    page_size: slot_page_size.required(),
+                    total: slot_total.required(),
+                    list: slot_list.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for WorkRecordPage {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl WorkRecordPage {
@@ -70,10 +145,10 @@ impl WorkRecordPage {
 }
 
 /// One AI work task record.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WorkRecord {
-    /// Work task ID.
+    /// Work task ID (keys the record and names its documents).
     ///
     /// On the wire: `taskId`.
     #[serde(rename = "taskId")]
@@ -210,6 +285,211 @@ pub struct WorkRecord {
     /// On the wire: `reportUrl`.
     #[serde(rename = "reportUrl", default, skip_serializing_if = "Option::is_none")]
     pub report_url: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for WorkRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WorkRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a WorkRecord object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WorkRecord, A::Error> {
+                let mut slot_task_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.taskId"),
+                )
+                .strict();
+                let mut slot_task_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.taskName"),
+                );
+                let mut slot_session_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.sessionId"),
+                );
+                let mut slot_plan_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.planId"),
+                );
+                let mut slot_ticket_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.ticketId"),
+                );
+                let mut slot_ticket_flow_type = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.ticketFlowType"),
+                );
+                let mut slot_company_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.companyId"),
+                );
+                let mut slot_uid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.uid"),
+                );
+                let mut slot_user_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.userName"),
+                );
+                let mut slot_chat_content = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.chatContent"),
+                );
+                let mut slot_result = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.result"),
+                );
+                let mut slot_task_progress = common_http::tolerant::Slot::<TaskProgress>::new(
+                    common_http::tolerant::At::new("WorkRecord.taskProgress"),
+                );
+                let mut slot_video_url = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.videoUrl"),
+                );
+                let mut slot_upload_time =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("WorkRecord.uploadTime"),
+                    );
+                let mut slot_gmt_created =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("WorkRecord.gmtCreated"),
+                    );
+                let mut slot_gmt_modified =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("WorkRecord.gmtModified"),
+                    );
+                let mut slot_gmt_created_start =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("WorkRecord.gmtCreatedStart"),
+                    );
+                let mut slot_gmt_created_end =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("WorkRecord.gmtCreatedEnd"),
+                    );
+                let mut slot_deleted = common_http::tolerant::Slot::<DeletedFlag>::new(
+                    common_http::tolerant::At::new("WorkRecord.deleted"),
+                );
+                let mut slot_sign_url = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.signUrl"),
+                );
+                let mut slot_flow_type = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.flowType"),
+                );
+                let mut slot_report_url = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("WorkRecord.reportUrl"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("WorkRecord");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "taskId" => {
+                            slot_task_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "taskName" => {
+                            slot_task_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "sessionId" => {
+                            slot_session_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "planId" => {
+                            slot_plan_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ticketId" => {
+                            slot_ticket_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ticketFlowType" => {
+                            slot_ticket_flow_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "companyId" => {
+                            slot_company_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uid" => {
+                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "userName" => {
+                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "chatContent" => {
+                            slot_chat_content.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "result" => {
+                            slot_result.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "taskProgress" => {
+                            slot_task_progress.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "videoUrl" => {
+                            slot_video_url.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uploadTime" => {
+                            slot_upload_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "gmtCreated" => {
+                            slot_gmt_created.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "gmtModified" => {
+                            slot_gmt_modified.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "gmtCreatedStart" => {
+                            slot_gmt_created_start.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "gmtCreatedEnd" => {
+                            slot_gmt_created_end.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "deleted" => {
+                            slot_deleted.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "signUrl" => {
+                            slot_sign_url.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "flowType" => {
+                            slot_flow_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "reportUrl" => {
+                            slot_report_url.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(WorkRecord {
+                    task_id: slot_task_id.needed()?,
+                    task_name: slot_task_name.optional(),
+                    session_id: slot_session_id.optional(),
+                    plan_id: slot_plan_id.optional(),
+                    ticket_id: slot_ticket_id.optional(),
+                    ticket_flow_type: slot_ticket_flow_type.optional(),
+                    company_id: slot_company_id.optional(),
+                    uid: slot_uid.optional(),
+                    user_name: slot_user_name.optional(),
+                    chat_content: slot_chat_content.optional(),
+                    result: slot_result.optional(),
+                    task_progress: slot_task_progress.optional(),
+                    video_url: slot_video_url.optional(),
+                    upload_time: slot_upload_time.optional(),
+                    gmt_created: slot_gmt_created.optional(),
+                    gmt_modified: slot_gmt_modified.optional(),
+                    gmt_created_start: slot_gmt_created_start.optional(),
+                    gmt_created_end: slot_gmt_created_end.optional(),
+                    deleted: slot_deleted.optional(),
+                    sign_url: slot_sign_url.optional(),
+                    flow_type: slot_flow_type.optional(),
+                    report_url: slot_report_url.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for WorkRecord {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl WorkRecord {
@@ -252,7 +532,7 @@ impl WorkRecord {
 }
 
 /// One page of AI chat logs.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ChatLogPage {
     /// Current page number.
@@ -268,7 +548,82 @@ pub struct ChatLogPage {
     /// Total records.
     pub total: i64,
     /// Log records.
-    pub list: Vec<ChatLog>,
+    pub list: Vec<common_http::tolerant::Record<ChatLog>>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ChatLogPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ChatLogPage;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ChatLogPage object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatLogPage, A::Error> {
+                let mut slot_page_num = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ChatLogPage.pageNum"),
+                );
+                let mut slot_page_size = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ChatLogPage.pageSize"),
+                );
+                let mut slot_total = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("ChatLogPage.total"),
+                );
+                let mut slot_list = common_http::tolerant::Slot::<
+                    Vec<common_http::tolerant::Record<ChatLog>>,
+                >::new(common_http::tolerant::At::new(
+                    "ChatLogPage.list",
+                ));
+                let mut undocumented = common_http::tolerant::Extra::new("ChatLogPage");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "pageNum" => {
+                            slot_page_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "pageSize" => {
+                            slot_page_size.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "total" => {
+                            slot_total.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "list" => {
+                            slot_list.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ChatLogPage {
+                    page_num: slot_page_num.required(),
+                    page_size: slot_page_size.required(),
+                    total: slot_total.required(),
+                    list: slot_list.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ChatLogPage {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ChatLogPage {
@@ -277,10 +632,10 @@ impl ChatLogPage {
 }
 
 /// One AI chat log (an agent invocation).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ChatLog {
-    /// Primary key.
+    /// Primary key (keys the log).
     pub id: i64,
     /// Log type: 0 chat, 1 recognition.
     ///
@@ -412,6 +767,217 @@ pub struct ChatLog {
     /// Delete flag: 0 active, 1 deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<DeletedFlag>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ChatLog {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ChatLog;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ChatLog object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChatLog, A::Error> {
+                let mut slot_id = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("ChatLog.id"),
+                )
+                .strict();
+                let mut slot_log_type = common_http::tolerant::Slot::<ChatLogType>::new(
+                    common_http::tolerant::At::new("ChatLog.type"),
+                );
+                let mut slot_device_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.deviceId"),
+                );
+                let mut slot_agent_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.agentId"),
+                );
+                let mut slot_agent_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.agentName"),
+                );
+                let mut slot_model_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.modelId"),
+                );
+                let mut slot_model_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.modelName"),
+                );
+                let mut slot_model_api_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.modelApiName"),
+                );
+                let mut slot_system_prompt = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.systemPrompt"),
+                );
+                let mut slot_question_content = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.questionContent"),
+                );
+                let mut slot_question_img = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.questionImg"),
+                );
+                let mut slot_answer_content = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.answerContent"),
+                );
+                let mut slot_cost_time = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ChatLog.costTime"),
+                );
+                let mut slot_status = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.status"),
+                );
+                let mut slot_error_msg = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.errorMsg"),
+                );
+                let mut slot_is_memory = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("ChatLog.isMemory"),
+                );
+                let mut slot_time =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("ChatLog.time"),
+                    );
+                let mut slot_uid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.uid"),
+                );
+                let mut slot_user_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.userName"),
+                );
+                let mut slot_company_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ChatLog.companyId"),
+                );
+                let mut slot_gmt_created =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("ChatLog.gmtCreated"),
+                    );
+                let mut slot_gmt_modified =
+                    common_http::tolerant::Slot::<common_http::datetime::Timestamp>::new(
+                        common_http::tolerant::At::new("ChatLog.gmtModified"),
+                    );
+                let mut slot_deleted = common_http::tolerant::Slot::<DeletedFlag>::new(
+                    common_http::tolerant::At::new("ChatLog.deleted"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("ChatLog");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "id" => {
+                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "type" => {
+                            slot_log_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "deviceId" => {
+                            slot_device_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "agentId" => {
+                            slot_agent_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "agentName" => {
+                            slot_agent_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "modelId" => {
+                            slot_model_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "modelName" => {
+                            slot_model_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "modelApiName" => {
+                            slot_model_api_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "systemPrompt" => {
+                            slot_system_prompt.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "questionContent" => {
+                            slot_question_content.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "questionImg" => {
+                            slot_question_img.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "answerContent" => {
+                            slot_answer_content.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "costTime" => {
+                            slot_cost_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "status" => {
+                            slot_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "errorMsg" => {
+                            slot_error_msg.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "isMemory" => {
+                            slot_is_memory.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "time" => {
+                            slot_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uid" => {
+                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "userName" => {
+                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "companyId" => {
+                            slot_company_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "gmtCreated" => {
+                            slot_gmt_created.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "gmtModified" => {
+                            slot_gmt_modified.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "deleted" => {
+                            slot_deleted.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ChatLog {
+                    id: slot_id.needed()?,
+                    log_type: slot_log_type
+                        .required_or(|| ChatLogType::Unknown(Default::default())),
+                    device_id: slot_device_id.optional(),
+                    agent_id: slot_agent_id.optional(),
+                    agent_name: slot_agent_name.optional(),
+                    model_id: slot_model_id.optional(),
+                    model_name: slot_model_name.optional(),
+                    model_api_name: slot_model_api_name.optional(),
+                    system_prompt: slot_system_prompt.optional(),
+                    question_content: slot_question_content.optional(),
+                    question_img: slot_question_img.optional(),
+                    answer_content: slot_answer_content.optional(),
+                    cost_time: slot_cost_time.optional(),
+                    status: slot_status.optional(),
+                    error_msg: slot_error_msg.optional(),
+                    is_memory: slot_is_memory.optional(),
+                    time: slot_time.optional(),
+                    uid: slot_uid.optional(),
+                    user_name: slot_user_name.optional(),
+                    company_id: slot_company_id.optional(),
+                    gmt_created: slot_gmt_created.optional(),
+                    gmt_modified: slot_gmt_modified.optional(),
+                    deleted: slot_deleted.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ChatLog {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ChatLog {

@@ -265,13 +265,23 @@ impl ListWorkRecords {
 
     /// Every page from the requested one (page 1 unless set), in order. An invalid request
     /// yields exactly one error and sends nothing.
-    pub fn by_page(self) -> common_http::paginate::PageStream<WorkRecord, common_http::Error> {
+    pub fn by_page(
+        self,
+    ) -> common_http::paginate::PageStream<
+        common_http::tolerant::Record<WorkRecord>,
+        common_http::Error,
+    > {
         common_http::PagedOperation::by_page(self)
     }
 
     /// Every record of every page from the requested one, in order. An invalid request yields
     /// exactly one error and sends nothing.
-    pub fn by_item(self) -> common_http::paginate::ItemStream<WorkRecord, common_http::Error> {
+    pub fn by_item(
+        self,
+    ) -> common_http::paginate::ItemStream<
+        common_http::tolerant::Record<WorkRecord>,
+        common_http::Error,
+    > {
         common_http::PagedOperation::by_item(self)
     }
 }
@@ -304,7 +314,7 @@ impl common_http::Operation for ListWorkRecords {
 }
 
 impl common_http::PagedOperation for ListWorkRecords {
-    type Item = WorkRecord;
+    type Item = common_http::tolerant::Record<WorkRecord>;
 
     fn start_page(&self) -> u64 {
         self.request
@@ -333,7 +343,7 @@ impl common_http::PagedOperation for ListWorkRecords {
         output: WorkRecordPage,
         page: u64,
         requested: Option<u64>,
-    ) -> common_http::paginate::Page<WorkRecord> {
+    ) -> common_http::paginate::Page<common_http::tolerant::Record<WorkRecord>> {
         let items = output.list;
         let empty = items.is_empty();
         let size = common_http::operation::page_count(Some(i64::from(output.page_size)), empty)
@@ -669,13 +679,19 @@ impl ListChatLogs {
 
     /// Every page from the requested one (page 1 unless set), in order. An invalid request
     /// yields exactly one error and sends nothing.
-    pub fn by_page(self) -> common_http::paginate::PageStream<ChatLog, common_http::Error> {
+    pub fn by_page(
+        self,
+    ) -> common_http::paginate::PageStream<common_http::tolerant::Record<ChatLog>, common_http::Error>
+    {
         common_http::PagedOperation::by_page(self)
     }
 
     /// Every record of every page from the requested one, in order. An invalid request yields
     /// exactly one error and sends nothing.
-    pub fn by_item(self) -> common_http::paginate::ItemStream<ChatLog, common_http::Error> {
+    pub fn by_item(
+        self,
+    ) -> common_http::paginate::ItemStream<common_http::tolerant::Record<ChatLog>, common_http::Error>
+    {
         common_http::PagedOperation::by_item(self)
     }
 }
@@ -708,7 +724,7 @@ impl common_http::Operation for ListChatLogs {
 }
 
 impl common_http::PagedOperation for ListChatLogs {
-    type Item = ChatLog;
+    type Item = common_http::tolerant::Record<ChatLog>;
 
     fn start_page(&self) -> u64 {
         self.request
@@ -737,7 +753,7 @@ impl common_http::PagedOperation for ListChatLogs {
         output: ChatLogPage,
         page: u64,
         requested: Option<u64>,
-    ) -> common_http::paginate::Page<ChatLog> {
+    ) -> common_http::paginate::Page<common_http::tolerant::Record<ChatLog>> {
         let items = output.list;
         let empty = items.is_empty();
         let size = common_http::operation::page_count(Some(i64::from(output.page_size)), empty)

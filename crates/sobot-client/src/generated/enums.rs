@@ -66,6 +66,11 @@ impl RobotAnswerType {
         Self::General,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -88,6 +93,16 @@ impl RobotAnswerType {
             Self::General => "GENERAL",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for RobotAnswerType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -189,6 +204,11 @@ impl RobotAnswerMessageType {
         Self::ThirdProcessInfo,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -201,6 +221,16 @@ impl RobotAnswerMessageType {
             Self::ThirdProcessInfo => "THIRD_PROCESS_INFO",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for RobotAnswerMessageType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -289,6 +319,11 @@ impl TransferResult {
         Self::ProcessNodeTransfer,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -301,6 +336,16 @@ impl TransferResult {
             Self::ProcessNodeTransfer => "PROCESS_NODE_TRANSFER",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for TransferResult {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -375,6 +420,11 @@ impl RobotStatus {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Delete, Self::Enable, Self::Expire, Self::Exhaust];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -384,6 +434,16 @@ impl RobotStatus {
             Self::Exhaust => "EXHAUST",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for RobotStatus {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -463,6 +523,11 @@ impl InputTypeEnum {
         Self::ProcessCardClick,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -473,6 +538,16 @@ impl InputTypeEnum {
             Self::ProcessCardClick => "PROCESS_CARD_CLICK",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for InputTypeEnum {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -546,6 +621,11 @@ impl BizType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Text, Self::Call, Self::WorkOrder, Self::AiAgent];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -555,6 +635,16 @@ impl BizType {
             Self::AiAgent => "AI_AGENT",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for BizType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -683,6 +773,11 @@ impl SourceEnum {
         Self::Shopify,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -709,6 +804,16 @@ impl SourceEnum {
             Self::Shopify => "shopify",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for SourceEnum {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -820,6 +925,8 @@ pub enum StatisticsSource {
     Lazada,
     /// rednote (`rednote`).
     Rednote,
+    /// unknown channel (no table lists it; the record_list example sends it) (`unknown`).
+    UnknownChannel,
     /// A value these docs do not list, kept as sent.
     Unknown(String),
 }
@@ -845,7 +952,13 @@ impl StatisticsSource {
         Self::Kakao,
         Self::Lazada,
         Self::Rednote,
+        Self::UnknownChannel,
     ];
+
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
 
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
@@ -868,8 +981,19 @@ impl StatisticsSource {
             Self::Kakao => "Kakao",
             Self::Lazada => "Lazada",
             Self::Rednote => "rednote",
+            Self::UnknownChannel => "unknown",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for StatisticsSource {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -894,6 +1018,7 @@ impl From<&str> for StatisticsSource {
             "Kakao" => Self::Kakao,
             "Lazada" => Self::Lazada,
             "rednote" => Self::Rednote,
+            "unknown" => Self::UnknownChannel,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -954,6 +1079,11 @@ impl PushType {
     pub const ALL: &'static [Self] =
         &[Self::SessionOverTime, Self::NodeOverTime, Self::RobotAnswer];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -962,6 +1092,16 @@ impl PushType {
             Self::RobotAnswer => "ROBOT_ANSWER",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for PushType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1030,6 +1170,11 @@ impl PollingStatus {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::PollingStart, Self::PollingRunning, Self::PollingEnd];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1038,6 +1183,16 @@ impl PollingStatus {
             Self::PollingEnd => "POLLING_END",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for PollingStatus {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1106,6 +1261,11 @@ impl VariableType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Character, Self::Number, Self::Enumeration];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1114,6 +1274,16 @@ impl VariableType {
             Self::Enumeration => "ENUMERATION",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for VariableType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1189,6 +1359,11 @@ impl AnswerType {
         Self::IntelligentAnswer,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1198,6 +1373,16 @@ impl AnswerType {
             Self::IntelligentAnswer => "4",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for AnswerType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1280,6 +1465,11 @@ impl ValidTrigger2HumanType {
         Self::MuchUnknown,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1291,6 +1481,16 @@ impl ValidTrigger2HumanType {
             Self::MuchUnknown => "MUCH_UNKNOWN",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for ValidTrigger2HumanType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1390,6 +1590,11 @@ impl ScoreLevel {
         Self::Score0,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1406,6 +1611,16 @@ impl ScoreLevel {
             Self::Score0 => "0",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for ScoreLevel {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1492,6 +1707,11 @@ impl StarLevel {
         Self::Stars1,
     ];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1502,6 +1722,16 @@ impl StarLevel {
             Self::Stars1 => "1",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for StarLevel {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1570,6 +1800,11 @@ impl MsgType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Text, Self::Img];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1577,6 +1812,16 @@ impl MsgType {
             Self::Img => "IMG",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for MsgType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1627,7 +1872,7 @@ impl<'de> serde::Deserialize<'de> for MsgType {
 }
 
 /// robot_model of a third-party integration request (the example sends SELF_DEBUG, which no
-/// table lists).
+/// table lists; it is kept as a value).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RobotModel {
@@ -1635,21 +1880,39 @@ pub enum RobotModel {
     ThirdStandard,
     /// Debug (`THIRD_DEBUG`).
     ThirdDebug,
+    /// Self debugging (only the example shows it) (`SELF_DEBUG`).
+    SelfDebug,
     /// A value these docs do not list, kept as sent.
     Unknown(String),
 }
 
 impl RobotModel {
     /// Every documented value, in the order of the docs.
-    pub const ALL: &'static [Self] = &[Self::ThirdStandard, Self::ThirdDebug];
+    pub const ALL: &'static [Self] = &[Self::ThirdStandard, Self::ThirdDebug, Self::SelfDebug];
+
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
 
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::ThirdStandard => "THIRD_STANDARD",
             Self::ThirdDebug => "THIRD_DEBUG",
+            Self::SelfDebug => "SELF_DEBUG",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for RobotModel {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1658,6 +1921,7 @@ impl From<&str> for RobotModel {
         match value {
             "THIRD_STANDARD" => Self::ThirdStandard,
             "THIRD_DEBUG" => Self::ThirdDebug,
+            "SELF_DEBUG" => Self::SelfDebug,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -1715,6 +1979,11 @@ impl RobotType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::AiAgent, Self::AiCopilot];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1722,6 +1991,16 @@ impl RobotType {
             Self::AiCopilot => "AI_COPILOT",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for RobotType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1787,6 +2066,11 @@ impl RobotTypeCode {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::AiAgent, Self::AiCopilot];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -1794,6 +2078,16 @@ impl RobotTypeCode {
             Self::AiCopilot => 2,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for RobotTypeCode {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1858,6 +2152,11 @@ impl SolveStatus {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::ConfirmedSolved, Self::InferredSolved, Self::Unsolved];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -1866,6 +2165,16 @@ impl SolveStatus {
             Self::Unsolved => 3,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for SolveStatus {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1931,6 +2240,11 @@ impl LikeDislikeStatus {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Like, Self::Dislike, Self::NotEvaluated];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub const fn as_i64(&self) -> i64 {
         match self {
@@ -1939,6 +2253,16 @@ impl LikeDislikeStatus {
             Self::NotEvaluated => 3,
             Self::Unknown(value) => *value,
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for LikeDislikeStatus {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2002,6 +2326,11 @@ impl EmotionType {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Positive, Self::Negative];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2009,6 +2338,16 @@ impl EmotionType {
             Self::Negative => "NEGATIVE",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for EmotionType {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2074,6 +2413,11 @@ impl AssessStatus {
     /// Every documented value, in the order of the docs.
     pub const ALL: &'static [Self] = &[Self::Satisfied, Self::Unsatisfied];
 
+    /// Whether the value is one these docs do not list (kept in `Unknown`).
+    pub const fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2081,6 +2425,16 @@ impl AssessStatus {
             Self::Unsatisfied => "1",
             Self::Unknown(value) => value.as_str(),
         }
+    }
+}
+
+/// Read tolerantly: an unlisted value is kept (and recorded as drift), `""` is absent.
+impl common_http::tolerant::Tolerant for AssessStatus {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
     }
 }
 

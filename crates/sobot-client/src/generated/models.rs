@@ -84,15 +84,16 @@ impl<T> SobotResponse<T> {
 }
 
 /// The get_token response's `item` object.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TokenItem {
-    /// token code.
+    /// token code (the token manager needs it).
     ///
     /// Secret: `Debug` shows `[redacted]`.
     pub token: String,
     /// Credential valid time, in seconds (currently at most 86400). Documented as a String and
-    /// sent as one ("86400"); also spelled expire_in.
+    /// sent as one ("86400"); also spelled expire_in. The token manager needs it to know when
+    /// to refresh.
     ///
     /// Also read from `expire_in`.
     #[serde(
@@ -100,6 +101,11 @@ pub struct TokenItem {
         deserialize_with = "common_http::lenient::number_or_string::deserialize"
     )]
     pub expires_in: i64,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for TokenItem {
@@ -107,7 +113,67 @@ impl std::fmt::Debug for TokenItem {
         f.debug_struct("TokenItem")
             .field("token", &"[redacted]")
             .field("expires_in", &self.expires_in)
+            .field("undocumented", &"[redacted]")
             .finish()
+    }
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for TokenItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TokenItem object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenItem, A::Error> {
+                let mut slot_token = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("TokenItem.token"),
+                )
+                .strict();
+                let mut slot_expires_in = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("TokenItem.expires_in").allowing(
+                        common_http::tolerant::At::NUMBER_AS_TEXT
+                            | common_http::tolerant::At::EMPTY_AS_ABSENT,
+                    ),
+                )
+                .strict();
+                let mut undocumented = common_http::tolerant::Extra::new("TokenItem");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "token" => {
+                            slot_token.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "expires_in" | "expire_in" => {
+                            slot_expires_in.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(TokenItem {
+                    token: slot_token.needed()?,
+                    expires_in: slot_expires_in.needed()?,
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for TokenItem {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
     }
 }
 
@@ -124,7 +190,7 @@ impl TokenItem {
 /// customCardButtonName}\] built from the clicked card's paramInfos).
 ///
 /// The vendor's documentation calls it `OpenRobotAnswerReqVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AskRequest {
     /// Question (for PROCESS_CLICK / PROCESS_CARD_CLICK inputs, a JSON document as a string).
@@ -185,6 +251,204 @@ pub struct AskRequest {
     /// Node information (card click).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface_info: Option<OpenInterfaceInfo>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for AskRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AskRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a OpenRobotAnswerReqVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AskRequest, A::Error> {
+                let mut slot_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.question"),
+                );
+                let mut slot_show_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.show_question"),
+                );
+                let mut slot_input_type_enum = common_http::tolerant::Slot::<InputTypeEnum>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.input_type_enum"),
+                );
+                let mut slot_biz_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.biz_id"),
+                );
+                let mut slot_biz_type = common_http::tolerant::Slot::<BizType>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.biz_type"),
+                );
+                let mut slot_biz_type_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.biz_type_id"),
+                );
+                let mut slot_robotid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.robotid"),
+                );
+                let mut slot_msg_type = common_http::tolerant::Slot::<MsgType>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.msg_type"),
+                );
+                let mut slot_uid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.uid"),
+                );
+                let mut slot_user_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.user_name"),
+                );
+                let mut slot_transfer = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.transfer"),
+                );
+                let mut slot_ai_agent_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.ai_agent_cid"),
+                );
+                let mut slot_call_back_url = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.call_back_url"),
+                );
+                let mut slot_source_enum = common_http::tolerant::Slot::<SourceEnum>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.source_enum"),
+                );
+                let mut slot_partnerid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.partnerid"),
+                );
+                let mut slot_params =
+                    common_http::tolerant::Slot::<serde_json::Map<String, serde_json::Value>>::new(
+                        common_http::tolerant::At::new("OpenRobotAnswerReqVo.params"),
+                    );
+                let mut slot_multi_params =
+                    common_http::tolerant::Slot::<serde_json::Map<String, serde_json::Value>>::new(
+                        common_http::tolerant::At::new("OpenRobotAnswerReqVo.multi_params"),
+                    );
+                let mut slot_timing = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.timing")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut slot_input_variable_infos =
+                    common_http::tolerant::Slot::<Vec<AnswerVariableInfo>>::new(
+                        common_http::tolerant::At::new("OpenRobotAnswerReqVo.input_variable_infos"),
+                    );
+                let mut slot_process_info = common_http::tolerant::Slot::<OpenProcessInfo>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.process_info"),
+                );
+                let mut slot_interface_info = common_http::tolerant::Slot::<OpenInterfaceInfo>::new(
+                    common_http::tolerant::At::new("OpenRobotAnswerReqVo.interface_info"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("OpenRobotAnswerReqVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "question" => {
+                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "show_question" => {
+                            slot_show_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "input_type_enum" => {
+                            slot_input_type_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_id" => {
+                            slot_biz_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type" => {
+                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type_id" => {
+                            slot_biz_type_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robotid" => {
+                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "msg_type" => {
+                            slot_msg_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uid" => {
+                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "user_name" => {
+                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "transfer" => {
+                            slot_transfer.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ai_agent_cid" => {
+                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "call_back_url" => {
+                            slot_call_back_url.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source_enum" => {
+                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "partnerid" => {
+                            slot_partnerid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "params" => {
+                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "multi_params" => {
+                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timing" => {
+                            slot_timing.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "input_variable_infos" => {
+                            slot_input_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "process_info" => {
+                            slot_process_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "interface_info" => {
+                            slot_interface_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(AskRequest {
+                    question: slot_question.required(),
+                    show_question: slot_show_question.required(),
+                    input_type_enum: slot_input_type_enum
+                        .required_or(|| InputTypeEnum::Unknown(Default::default())),
+                    biz_id: slot_biz_id.required(),
+                    biz_type: slot_biz_type.required_or(|| BizType::Unknown(Default::default())),
+                    biz_type_id: slot_biz_type_id.required(),
+                    robotid: slot_robotid.required(),
+                    msg_type: slot_msg_type.required_or(|| MsgType::Unknown(Default::default())),
+                    uid: slot_uid.optional(),
+                    user_name: slot_user_name.optional(),
+                    transfer: slot_transfer.optional(),
+                    ai_agent_cid: slot_ai_agent_cid.optional(),
+                    call_back_url: slot_call_back_url.optional(),
+                    source_enum: slot_source_enum
+                        .required_or(|| SourceEnum::Unknown(Default::default())),
+                    partnerid: slot_partnerid.optional(),
+                    params: slot_params.optional(),
+                    multi_params: slot_multi_params.optional(),
+                    timing: slot_timing.optional(),
+                    input_variable_infos: slot_input_variable_infos.optional(),
+                    process_info: slot_process_info.optional(),
+                    interface_info: slot_interface_info.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for AskRequest {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl AskRequest {
@@ -258,6 +522,7 @@ impl AskRequest {
             input_variable_infos: None,
             process_info: None,
             interface_info: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -496,6 +761,7 @@ impl AskRequestBuilder {
             input_variable_infos: None,
             process_info: None,
             interface_info: None,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
@@ -504,7 +770,7 @@ impl AskRequestBuilder {
 /// answer_suggest table marks msg_type required, the data-model table and example omit it.
 ///
 /// The vendor's documentation calls it `RobotAnswerReqVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct QuestionRequest {
     /// Question.
@@ -563,6 +829,197 @@ pub struct QuestionRequest {
     /// Enum variable click information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_info: Option<OpenProcessInfo>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for QuestionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = QuestionRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a RobotAnswerReqVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QuestionRequest, A::Error> {
+                let mut slot_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.question"),
+                );
+                let mut slot_show_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.show_question"),
+                );
+                let mut slot_input_type_enum = common_http::tolerant::Slot::<InputTypeEnum>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.input_type_enum"),
+                );
+                let mut slot_biz_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.biz_id"),
+                );
+                let mut slot_biz_type = common_http::tolerant::Slot::<BizType>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.biz_type"),
+                );
+                let mut slot_biz_type_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.biz_type_id"),
+                );
+                let mut slot_robotid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.robotid"),
+                );
+                let mut slot_msg_type = common_http::tolerant::Slot::<MsgType>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.msg_type"),
+                );
+                let mut slot_uid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.uid"),
+                );
+                let mut slot_user_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.user_name"),
+                );
+                let mut slot_transfer = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.transfer"),
+                );
+                let mut slot_ai_agent_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.ai_agent_cid"),
+                );
+                let mut slot_call_back_url = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.call_back_url"),
+                );
+                let mut slot_source_enum = common_http::tolerant::Slot::<SourceEnum>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.source_enum"),
+                );
+                let mut slot_partnerid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.partnerid"),
+                );
+                let mut slot_params =
+                    common_http::tolerant::Slot::<serde_json::Map<String, serde_json::Value>>::new(
+                        common_http::tolerant::At::new("RobotAnswerReqVo.params"),
+                    );
+                let mut slot_multi_params =
+                    common_http::tolerant::Slot::<serde_json::Map<String, serde_json::Value>>::new(
+                        common_http::tolerant::At::new("RobotAnswerReqVo.multi_params"),
+                    );
+                let mut slot_timing = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.timing")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut slot_input_variable_infos =
+                    common_http::tolerant::Slot::<Vec<AnswerVariableInfo>>::new(
+                        common_http::tolerant::At::new("RobotAnswerReqVo.input_variable_infos"),
+                    );
+                let mut slot_process_info = common_http::tolerant::Slot::<OpenProcessInfo>::new(
+                    common_http::tolerant::At::new("RobotAnswerReqVo.process_info"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("RobotAnswerReqVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "question" => {
+                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "show_question" => {
+                            slot_show_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "input_type_enum" => {
+                            slot_input_type_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_id" => {
+                            slot_biz_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type" => {
+                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type_id" => {
+                            slot_biz_type_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robotid" => {
+                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "msg_type" => {
+                            slot_msg_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uid" => {
+                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "user_name" => {
+                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "transfer" => {
+                            slot_transfer.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ai_agent_cid" => {
+                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "call_back_url" => {
+                            slot_call_back_url.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source_enum" => {
+                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "partnerid" => {
+                            slot_partnerid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "params" => {
+                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "multi_params" => {
+                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timing" => {
+                            slot_timing.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "input_variable_infos" => {
+                            slot_input_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "process_info" => {
+                            slot_process_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(QuestionRequest {
+                    question: slot_question.required(),
+                    show_question: slot_show_question.required(),
+                    input_type_enum: slot_input_type_enum
+                        .required_or(|| InputTypeEnum::Unknown(Default::default())),
+                    biz_id: slot_biz_id.required(),
+                    biz_type: slot_biz_type.required_or(|| BizType::Unknown(Default::default())),
+                    biz_type_id: slot_biz_type_id.required(),
+                    robotid: slot_robotid.required(),
+                    msg_type: slot_msg_type.optional(),
+                    uid: slot_uid.optional(),
+                    user_name: slot_user_name.optional(),
+                    transfer: slot_transfer.optional(),
+                    ai_agent_cid: slot_ai_agent_cid.optional(),
+                    call_back_url: slot_call_back_url.optional(),
+                    source_enum: slot_source_enum
+                        .required_or(|| SourceEnum::Unknown(Default::default())),
+                    partnerid: slot_partnerid.optional(),
+                    params: slot_params.optional(),
+                    multi_params: slot_multi_params.optional(),
+                    timing: slot_timing.optional(),
+                    input_variable_infos: slot_input_variable_infos.optional(),
+                    process_info: slot_process_info.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for QuestionRequest {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl QuestionRequest {
@@ -633,6 +1090,7 @@ impl QuestionRequest {
             timing: None,
             input_variable_infos: None,
             process_info: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -856,13 +1314,14 @@ impl QuestionRequestBuilder {
             timing: None,
             input_variable_infos: None,
             process_info: None,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
 
 /// A bot variable (AnswerVariableInfo, and OpenAnswerVariableInfo when passed in). The
 /// table marks variable_code required, but most examples omit it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AnswerVariableInfo {
     /// Variable id.
@@ -876,6 +1335,87 @@ pub struct AnswerVariableInfo {
     pub variable_code: Option<String>,
     /// Variable type (1: Char, 2: Number, 3: Enum).
     pub variable_type: VariableType,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for AnswerVariableInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AnswerVariableInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a AnswerVariableInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AnswerVariableInfo, A::Error> {
+                let mut slot_variable_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AnswerVariableInfo.variable_id"),
+                );
+                let mut slot_variable_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AnswerVariableInfo.variable_name"),
+                );
+                let mut slot_variable_value = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AnswerVariableInfo.variable_value"),
+                );
+                let mut slot_variable_code = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AnswerVariableInfo.variable_code"),
+                );
+                let mut slot_variable_type = common_http::tolerant::Slot::<VariableType>::new(
+                    common_http::tolerant::At::new("AnswerVariableInfo.variable_type"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("AnswerVariableInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "variable_id" => {
+                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_name" => {
+                            slot_variable_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_value" => {
+                            slot_variable_value.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_code" => {
+                            slot_variable_code.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_type" => {
+                            slot_variable_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(AnswerVariableInfo {
+                    variable_id: slot_variable_id.required(),
+                    variable_name: slot_variable_name.required(),
+                    variable_value: slot_variable_value.required(),
+                    variable_code: slot_variable_code.optional(),
+                    variable_type: slot_variable_type
+                        .required_or(|| VariableType::Unknown(Default::default())),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for AnswerVariableInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl AnswerVariableInfo {
@@ -910,6 +1450,7 @@ impl AnswerVariableInfo {
             variable_value: variable_value.into(),
             variable_code: None,
             variable_type: variable_type.into(),
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -993,6 +1534,7 @@ impl AnswerVariableInfoBuilder {
             variable_type: self.variable_type.ok_or_else(|| {
                 common_http::Error::invalid_request("`variable_type` is required")
             })?,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
@@ -1000,7 +1542,7 @@ impl AnswerVariableInfoBuilder {
 /// Enum variable click information: after the user picks a value of variable_value_enums,
 /// echo the answer's process_id, node_id and variable_id with the chosen variable_value,
 /// and set input_type_enum to PROCESS_CLICK.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OpenProcessInfo {
     /// Workflow id.
@@ -1011,6 +1553,79 @@ pub struct OpenProcessInfo {
     pub variable_id: String,
     /// Variable value.
     pub variable_value: String,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for OpenProcessInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OpenProcessInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a OpenProcessInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OpenProcessInfo, A::Error> {
+                let mut slot_process_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenProcessInfo.process_id"),
+                );
+                let mut slot_node_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenProcessInfo.node_id"),
+                );
+                let mut slot_variable_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenProcessInfo.variable_id"),
+                );
+                let mut slot_variable_value = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenProcessInfo.variable_value"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("OpenProcessInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "process_id" => {
+                            slot_process_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "node_id" => {
+                            slot_node_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_id" => {
+                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_value" => {
+                            slot_variable_value.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(OpenProcessInfo {
+                    process_id: slot_process_id.required(),
+                    node_id: slot_node_id.required(),
+                    variable_id: slot_variable_id.required(),
+                    variable_value: slot_variable_value.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for OpenProcessInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl OpenProcessInfo {
@@ -1039,6 +1654,7 @@ impl OpenProcessInfo {
             node_id: node_id.into(),
             variable_id: variable_id.into(),
             variable_value: variable_value.into(),
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -1123,13 +1739,14 @@ impl OpenProcessInfoBuilder {
             variable_value: self.variable_value.ok_or_else(|| {
                 common_http::Error::invalid_request("`variable_value` is required")
             })?,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
 
 /// Node card information (interface_info) returned by the Q&A APIs and, after a card click,
 /// sent back with cardStyle set to "0".
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OpenInterfaceInfo {
     /// Card style, 1 is the card list sent by the bot, and 0 is the response card clicked by
@@ -1158,6 +1775,87 @@ pub struct OpenInterfaceInfo {
     /// On the wire: `customCards`.
     #[serde(rename = "customCards")]
     pub custom_cards: Vec<OpenInterfaceCardInfo>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for OpenInterfaceInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OpenInterfaceInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a OpenInterfaceInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OpenInterfaceInfo, A::Error> {
+                let mut slot_card_style = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceInfo.cardStyle"),
+                );
+                let mut slot_card_type = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceInfo.cardType"),
+                );
+                let mut slot_card_form = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceInfo.cardForm"),
+                );
+                let mut slot_card_guide = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceInfo.cardGuide"),
+                );
+                let mut slot_custom_cards =
+                    common_http::tolerant::Slot::<Vec<OpenInterfaceCardInfo>>::new(
+                        common_http::tolerant::At::new("OpenInterfaceInfo.customCards"),
+                    );
+                let mut undocumented = common_http::tolerant::Extra::new("OpenInterfaceInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "cardStyle" => {
+                            slot_card_style.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "cardType" => {
+                            slot_card_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "cardForm" => {
+                            slot_card_form.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "cardGuide" => {
+                            slot_card_guide.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCards" => {
+                            slot_custom_cards.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(OpenInterfaceInfo {
+                    card_style: slot_card_style.required(),
+                    card_type: slot_card_type.required(),
+                    card_form: slot_card_form.required(),
+                    card_guide: slot_card_guide.required(),
+                    custom_cards: slot_custom_cards.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for OpenInterfaceInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl OpenInterfaceInfo {
@@ -1194,6 +1892,7 @@ impl OpenInterfaceInfo {
             card_form: card_form.into(),
             card_guide: card_guide.into(),
             custom_cards: custom_cards.into_iter().collect(),
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -1284,12 +1983,13 @@ impl OpenInterfaceInfoBuilder {
             custom_cards: self
                 .custom_cards
                 .ok_or_else(|| common_http::Error::invalid_request("`customCards` is required"))?,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
 
 /// One card of an interface_info.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OpenInterfaceCardInfo {
     /// Title.
@@ -1397,6 +2097,156 @@ pub struct OpenInterfaceCardInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_menus: Option<Vec<OpenInterfaceCardButtonInfo>>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for OpenInterfaceCardInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OpenInterfaceCardInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a OpenInterfaceCardInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OpenInterfaceCardInfo, A::Error> {
+                let mut slot_custom_card_name =
+                    common_http::tolerant::Slot::<OpenCardParamInfo>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardName"),
+                    );
+                let mut slot_custom_card_header = common_http::tolerant::Slot::<
+                    Vec<serde_json::Map<String, serde_json::Value>>,
+                >::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardHeader"),
+                );
+                let mut slot_custom_card_num =
+                    common_http::tolerant::Slot::<OpenCardParamInfo>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardNum"),
+                    );
+                let mut slot_custom_field = common_http::tolerant::Slot::<
+                    Vec<serde_json::Map<String, serde_json::Value>>,
+                >::new(common_http::tolerant::At::new(
+                    "OpenInterfaceCardInfo.customField",
+                ));
+                let mut slot_custom_card_thumbnail =
+                    common_http::tolerant::Slot::<OpenCardParamInfo>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardThumbnail"),
+                    );
+                let mut slot_custom_card_amount =
+                    common_http::tolerant::Slot::<OpenCardParamInfo>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardAmount"),
+                    );
+                let mut slot_custom_card_amount_symbol = common_http::tolerant::Slot::<
+                    OpenCardParamInfo,
+                >::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardAmountSymbol"),
+                );
+                let mut slot_custom_card_desc =
+                    common_http::tolerant::Slot::<OpenCardParamInfo>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardDesc"),
+                    );
+                let mut slot_custom_card_type = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardType")
+                        .allowing(
+                            common_http::tolerant::At::NUMBER_AS_TEXT
+                                | common_http::tolerant::At::EMPTY_AS_ABSENT,
+                        ),
+                );
+                let mut slot_custom_card_link = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardInfo.customCardLink"),
+                );
+                let mut slot_param_infos =
+                    common_http::tolerant::Slot::<Vec<OpenCardParamInfo>>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.paramInfos"),
+                    );
+                let mut slot_custom_menus =
+                    common_http::tolerant::Slot::<Vec<OpenInterfaceCardButtonInfo>>::new(
+                        common_http::tolerant::At::new("OpenInterfaceCardInfo.customMenus"),
+                    );
+                let mut undocumented = common_http::tolerant::Extra::new("OpenInterfaceCardInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "customCardName" => {
+                            slot_custom_card_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardHeader" => {
+                            slot_custom_card_header.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardNum" => {
+                            slot_custom_card_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customField" => {
+                            slot_custom_field.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardThumbnail" => {
+                            slot_custom_card_thumbnail.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardAmount" => {
+                            slot_custom_card_amount.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardAmountSymbol" => {
+                            slot_custom_card_amount_symbol.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "customCardDesc" => {
+                            slot_custom_card_desc.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardType" => {
+                            slot_custom_card_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customCardLink" => {
+                            slot_custom_card_link.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "paramInfos" => {
+                            slot_param_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "customMenus" => {
+                            slot_custom_menus.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(OpenInterfaceCardInfo {
+                    custom_card_name: slot_custom_card_name.needed()?,
+                    custom_card_header: slot_custom_card_header.optional(),
+                    custom_card_num: slot_custom_card_num.optional(),
+                    custom_field: slot_custom_field.optional(),
+                    custom_card_thumbnail: slot_custom_card_thumbnail.optional(),
+                    custom_card_amount: slot_custom_card_amount.optional(),
+                    custom_card_amount_symbol: slot_custom_card_amount_symbol.optional(),
+                    custom_card_desc: slot_custom_card_desc.optional(),
+                    custom_card_type: slot_custom_card_type.optional(),
+                    custom_card_link: slot_custom_card_link.optional(),
+                    param_infos: slot_param_infos.optional(),
+                    custom_menus: slot_custom_menus.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for OpenInterfaceCardInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl OpenInterfaceCardInfo {
@@ -1433,6 +2283,7 @@ impl OpenInterfaceCardInfo {
             custom_card_link: None,
             param_infos: None,
             custom_menus: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -1550,7 +2401,7 @@ impl OpenInterfaceCardInfo {
 }
 
 /// A card parameter and the variable it maps to.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OpenCardParamInfo {
     /// Variable id.
@@ -1571,6 +2422,65 @@ pub struct OpenCardParamInfo {
         skip_serializing_if = "Option::is_none"
     )]
     pub param_value: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for OpenCardParamInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OpenCardParamInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a OpenCardParamInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OpenCardParamInfo, A::Error> {
+                let mut slot_variable_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenCardParamInfo.variableId"),
+                );
+                let mut slot_param_value = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenCardParamInfo.paramValue"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("OpenCardParamInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "variableId" => {
+                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "paramValue" => {
+                            slot_param_value.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(OpenCardParamInfo {
+                    variable_id: slot_variable_id.optional(),
+                    param_value: slot_param_value.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for OpenCardParamInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl OpenCardParamInfo {
@@ -1584,6 +2494,7 @@ impl OpenCardParamInfo {
         Self {
             variable_id: None,
             param_value: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -1613,7 +2524,7 @@ impl Default for OpenCardParamInfo {
 }
 
 /// A card button.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OpenInterfaceCardButtonInfo {
     /// Button action type, 0-Send, 1-Custom (documented as string, sent as a number).
@@ -1636,6 +2547,77 @@ pub struct OpenInterfaceCardButtonInfo {
     /// On the wire: `menuLink`.
     #[serde(rename = "menuLink", default, skip_serializing_if = "Option::is_none")]
     pub menu_link: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for OpenInterfaceCardButtonInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OpenInterfaceCardButtonInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a OpenInterfaceCardButtonInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OpenInterfaceCardButtonInfo, A::Error> {
+                let mut slot_menu_type = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardButtonInfo.menuType")
+                        .allowing(
+                            common_http::tolerant::At::NUMBER_AS_TEXT
+                                | common_http::tolerant::At::EMPTY_AS_ABSENT,
+                        ),
+                );
+                let mut slot_menu_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardButtonInfo.menuName"),
+                );
+                let mut slot_menu_link = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("OpenInterfaceCardButtonInfo.menuLink"),
+                );
+                let mut undocumented =
+                    common_http::tolerant::Extra::new("OpenInterfaceCardButtonInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "menuType" => {
+                            slot_menu_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "menuName" => {
+                            slot_menu_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "menuLink" => {
+                            slot_menu_link.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(OpenInterfaceCardButtonInfo {
+                    menu_type: slot_menu_type.optional(),
+                    menu_name: slot_menu_name.optional(),
+                    menu_link: slot_menu_link.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for OpenInterfaceCardButtonInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl OpenInterfaceCardButtonInfo {
@@ -1650,6 +2632,7 @@ impl OpenInterfaceCardButtonInfo {
             menu_type: None,
             menu_name: None,
             menu_link: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -1691,7 +2674,7 @@ impl Default for OpenInterfaceCardButtonInfo {
 /// accepted.
 ///
 /// The vendor's documentation calls it `RobotAnswerRespVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Answer {
     /// Answer type.
@@ -1800,6 +2783,195 @@ pub struct Answer {
         skip_serializing_if = "Option::is_none"
     )]
     pub interface_info: Option<OpenInterfaceInfo>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Answer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a RobotAnswerRespVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Answer, A::Error> {
+                let mut slot_robot_answer_type =
+                    common_http::tolerant::Slot::<RobotAnswerType>::new(
+                        common_http::tolerant::At::new("RobotAnswerRespVo.robot_answer_type"),
+                    );
+                let mut slot_robot_answer_message_type = common_http::tolerant::Slot::<
+                    RobotAnswerMessageType,
+                >::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.robot_answer_message_type"),
+                );
+                let mut slot_answer = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.answer"),
+                );
+                let mut slot_transfer_result = common_http::tolerant::Slot::<TransferResult>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.transfer_result"),
+                );
+                let mut slot_roundid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.roundid"),
+                );
+                let mut slot_msgid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.msgid"),
+                );
+                let mut slot_ai_agent_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.ai_agent_cid"),
+                );
+                let mut slot_biz_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.biz_id"),
+                );
+                let mut slot_robot_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.robot_name"),
+                );
+                let mut slot_robot_logo = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.robot_logo"),
+                );
+                let mut slot_robotid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.robotid"),
+                );
+                let mut slot_robot_status = common_http::tolerant::Slot::<RobotStatus>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.robot_status"),
+                );
+                let mut slot_delay = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.delay"),
+                );
+                let mut slot_output_variable_infos =
+                    common_http::tolerant::Slot::<Vec<AnswerVariableInfo>>::new(
+                        common_http::tolerant::At::new("RobotAnswerRespVo.output_variable_infos"),
+                    );
+                let mut slot_process_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.process_id"),
+                );
+                let mut slot_node_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.node_id"),
+                );
+                let mut slot_variable_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.variable_id"),
+                );
+                let mut slot_variable_value_enums = common_http::tolerant::Slot::<Vec<String>>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.variable_value_enums"),
+                );
+                let mut slot_interface_info = common_http::tolerant::Slot::<OpenInterfaceInfo>::new(
+                    common_http::tolerant::At::new("RobotAnswerRespVo.interface_info"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("RobotAnswerRespVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "robot_answer_type" | "robotAnswerType" => {
+                            slot_robot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_answer_message_type" | "robotAnswerMessageType" => {
+                            slot_robot_answer_message_type.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "answer" => {
+                            slot_answer.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "transfer_result" | "transferResult" => {
+                            slot_transfer_result.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "roundid" | "roundId" | "round_id" => {
+                            slot_roundid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "msgid" | "msgId" | "msg_id" => {
+                            slot_msgid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ai_agent_cid" | "aiAgentCid" => {
+                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_id" | "bizId" | "bizid" => {
+                            slot_biz_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_name" | "robotName" => {
+                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_logo" | "robotLogo" => {
+                            slot_robot_logo.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robotid" | "robotId" => {
+                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_status" | "robotStatus" => {
+                            slot_robot_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "delay" => {
+                            slot_delay.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "output_variable_infos" | "outputVariableInfos" => {
+                            slot_output_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "process_id" | "processId" => {
+                            slot_process_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "node_id" | "nodeId" => {
+                            slot_node_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_id" | "variableId" => {
+                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "variable_value_enums" | "variableValueEnums" => {
+                            slot_variable_value_enums.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "interface_info" | "interfaceInfo" => {
+                            slot_interface_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(Answer {
+                    robot_answer_type: slot_robot_answer_type
+                        .required_or(|| RobotAnswerType::Unknown(Default::default())),
+                    robot_answer_message_type: slot_robot_answer_message_type
+                        .required_or(|| RobotAnswerMessageType::Unknown(Default::default())),
+                    answer: slot_answer.optional(),
+                    transfer_result: slot_transfer_result.optional(),
+                    roundid: slot_roundid.required(),
+                    msgid: slot_msgid.required(),
+                    ai_agent_cid: slot_ai_agent_cid.required(),
+                    biz_id: slot_biz_id.required(),
+                    robot_name: slot_robot_name.required(),
+                    robot_logo: slot_robot_logo.required(),
+                    robotid: slot_robotid.required(),
+                    robot_status: slot_robot_status
+                        .required_or(|| RobotStatus::Unknown(Default::default())),
+                    delay: slot_delay.required(),
+                    output_variable_infos: slot_output_variable_infos.optional(),
+                    process_id: slot_process_id.optional(),
+                    node_id: slot_node_id.optional(),
+                    variable_id: slot_variable_id.optional(),
+                    variable_value_enums: slot_variable_value_enums.optional(),
+                    interface_info: slot_interface_info.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for Answer {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl Answer {
@@ -1831,7 +3003,7 @@ impl Answer {
 /// the attribute table and model example bizId/aiAgentCid/bizType/bizTypeId.
 ///
 /// The vendor's documentation calls it `InitRespVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Session {
     /// Business id.
@@ -1864,6 +3036,79 @@ pub struct Session {
         skip_serializing_if = "Option::is_none"
     )]
     pub biz_typeid: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for Session {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Session;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a InitRespVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Session, A::Error> {
+                let mut slot_bizid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("InitRespVo.bizid"),
+                );
+                let mut slot_ai_agent_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("InitRespVo.ai_agent_cid"),
+                );
+                let mut slot_biz_type = common_http::tolerant::Slot::<BizType>::new(
+                    common_http::tolerant::At::new("InitRespVo.biz_type"),
+                );
+                let mut slot_biz_typeid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("InitRespVo.biz_typeid"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("InitRespVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "bizid" | "bizId" | "biz_id" => {
+                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ai_agent_cid" | "aiAgentCid" => {
+                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type" | "bizType" => {
+                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_typeid" | "bizTypeId" | "biz_type_id" => {
+                            slot_biz_typeid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(Session {
+                    bizid: slot_bizid.optional(),
+                    ai_agent_cid: slot_ai_agent_cid.optional(),
+                    biz_type: slot_biz_type.optional(),
+                    biz_typeid: slot_biz_typeid.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for Session {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl Session {
@@ -1875,7 +3120,7 @@ impl Session {
 /// answer_suggest's payload.
 ///
 /// The vendor's documentation calls it `RobotAnswerSuggestRespVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Suggestion {
     /// Word association list.
@@ -1883,6 +3128,59 @@ pub struct Suggestion {
     /// Also read from `qaContents`.
     #[serde(alias = "qaContents")]
     pub qa_contents: Vec<QaInfo>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for Suggestion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Suggestion;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a RobotAnswerSuggestRespVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Suggestion, A::Error> {
+                let mut slot_qa_contents = common_http::tolerant::Slot::<Vec<QaInfo>>::new(
+                    common_http::tolerant::At::new("RobotAnswerSuggestRespVo.qa_contents"),
+                );
+                let mut undocumented =
+                    common_http::tolerant::Extra::new("RobotAnswerSuggestRespVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "qa_contents" | "qaContents" => {
+                            slot_qa_contents.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(Suggestion {
+                    qa_contents: slot_qa_contents.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for Suggestion {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl Suggestion {
@@ -1891,7 +3189,7 @@ impl Suggestion {
 }
 
 /// A suggested knowledge-base question.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct QaInfo {
     /// Standardized question.
@@ -1908,6 +3206,79 @@ pub struct QaInfo {
     pub docid: String,
     /// Matching threshold.
     pub score: f64,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for QaInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = QaInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a QaInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<QaInfo, A::Error> {
+                let mut slot_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("QaInfo.question"),
+                );
+                let mut slot_questionid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("QaInfo.questionid"),
+                );
+                let mut slot_docid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("QaInfo.docid"),
+                );
+                let mut slot_score = common_http::tolerant::Slot::<f64>::new(
+                    common_http::tolerant::At::new("QaInfo.score"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("QaInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "question" => {
+                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "questionid" | "questionId" => {
+                            slot_questionid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "docid" | "docId" => {
+                            slot_docid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "score" => {
+                            slot_score.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(QaInfo {
+                    question: slot_question.required(),
+                    questionid: slot_questionid.required(),
+                    docid: slot_docid.required(),
+                    score: slot_score.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for QaInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl QaInfo {
@@ -1917,7 +3288,7 @@ impl QaInfo {
 
 /// A pushed message (get_push_info's payload, PushInfo\<PushData\>). The table names the id
 /// msg_id, the examples msgid.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PushInfo {
     /// Message id.
@@ -1939,6 +3310,79 @@ pub struct PushInfo {
     /// Also read from `pushType`.
     #[serde(alias = "pushType")]
     pub push_type: PushType,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for PushInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PushInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PushInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PushInfo, A::Error> {
+                let mut slot_msgid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushInfo.msgid"),
+                );
+                let mut slot_data = common_http::tolerant::Slot::<serde_json::Value>::new(
+                    common_http::tolerant::At::new("PushInfo.data"),
+                );
+                let mut slot_bizid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushInfo.bizid"),
+                );
+                let mut slot_push_type = common_http::tolerant::Slot::<PushType>::new(
+                    common_http::tolerant::At::new("PushInfo.push_type"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("PushInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "msgid" | "msg_id" | "msgId" => {
+                            slot_msgid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "data" => {
+                            slot_data.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "bizid" | "bizId" | "biz_id" => {
+                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "push_type" | "pushType" => {
+                            slot_push_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(PushInfo {
+                    msgid: slot_msgid.required(),
+                    data: slot_data.required(),
+                    bizid: slot_bizid.required(),
+                    push_type: slot_push_type.required_or(|| PushType::Unknown(Default::default())),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for PushInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl PushInfo {
@@ -1947,7 +3391,7 @@ impl PushInfo {
 }
 
 /// The timeout message carried in PushInfo.data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PushData {
     /// Message id.
@@ -1991,6 +3435,116 @@ pub struct PushData {
     /// Also read from `pollingStatus`.
     #[serde(alias = "pollingStatus")]
     pub polling_status: PollingStatus,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for PushData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PushData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PushData object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PushData, A::Error> {
+                let mut slot_msgid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.msgid"),
+                );
+                let mut slot_bizid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.bizid"),
+                );
+                let mut slot_ai_agent_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.ai_agent_cid"),
+                );
+                let mut slot_round_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.round_id"),
+                );
+                let mut slot_msg = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.msg"),
+                );
+                let mut slot_source_enum = common_http::tolerant::Slot::<SourceEnum>::new(
+                    common_http::tolerant::At::new("PushData.source_enum"),
+                );
+                let mut slot_uid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.uid"),
+                );
+                let mut slot_polling_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("PushData.polling_id"),
+                );
+                let mut slot_polling_status = common_http::tolerant::Slot::<PollingStatus>::new(
+                    common_http::tolerant::At::new("PushData.polling_status"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("PushData");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "msgid" | "msgId" | "msg_id" => {
+                            slot_msgid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "bizid" | "bizId" | "biz_id" => {
+                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ai_agent_cid" | "aiAgentCid" => {
+                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "round_id" | "roundid" | "roundId" => {
+                            slot_round_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "msg" => {
+                            slot_msg.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source_enum" | "sourceEnum" => {
+                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uid" => {
+                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "polling_id" | "pollingId" => {
+                            slot_polling_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "polling_status" | "pollingStatus" => {
+                            slot_polling_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(PushData {
+                    msgid: slot_msgid.required(),
+                    bizid: slot_bizid.required(),
+                    ai_agent_cid: slot_ai_agent_cid.required(),
+                    round_id: slot_round_id.required(),
+                    msg: slot_msg.optional(),
+                    source_enum: slot_source_enum
+                        .required_or(|| SourceEnum::Unknown(Default::default())),
+                    uid: slot_uid.optional(),
+                    polling_id: slot_polling_id.required(),
+                    polling_status: slot_polling_status
+                        .required_or(|| PollingStatus::Unknown(Default::default())),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for PushData {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl PushData {
@@ -2020,7 +3574,7 @@ impl PushData {
 /// the question to the answer.
 ///
 /// The vendor's documentation calls it `ThirdAlgorithmReqVo`.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AgentRequest {
     /// Question.
@@ -2063,9 +3617,11 @@ pub struct AgentRequest {
     /// Node card API information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface_info: Option<ThirdInterfaceInfo>,
-    /// Channel source.
+    /// Channel source, as text. The table points at the source_enum values (PC, H5, APP, ...),
+    /// but the document's own request example sends an opaque value, so it is kept as the text
+    /// Sobot sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_enum: Option<SourceEnum>,
+    pub source_enum: Option<String>,
     /// Context validity time.
     pub context_validity_time: i64,
     /// Custom parameters (they may carry the enterprise's shared secret, so `Debug` hides
@@ -2080,7 +3636,7 @@ pub struct AgentRequest {
     /// Secret: `Debug` shows `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_params: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Round ID.
+    /// Round ID (every answer carries it back, so a request without it cannot be answered).
     pub roundid: String,
     /// External input variables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2106,6 +3662,11 @@ pub struct AgentRequest {
     /// Whether it is a copilot bot: true-Yes, false-No.
     #[serde(deserialize_with = "common_http::lenient::bool_or_string::deserialize")]
     pub copilot: bool,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for AgentRequest {
@@ -2139,7 +3700,232 @@ impl std::fmt::Debug for AgentRequest {
             .field("robot_model", &self.robot_model)
             .field("req_stream", &self.req_stream)
             .field("copilot", &self.copilot)
+            .field("undocumented", &"[redacted]")
             .finish()
+    }
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for AgentRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AgentRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdAlgorithmReqVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentRequest, A::Error> {
+                let mut slot_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.question"),
+                );
+                let mut slot_show_question = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.show_question"),
+                );
+                let mut slot_input_type_enum = common_http::tolerant::Slot::<InputTypeEnum>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.input_type_enum"),
+                );
+                let mut slot_robot_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.robot_name"),
+                );
+                let mut slot_robot_logo = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.robot_logo"),
+                );
+                let mut slot_robot_remark = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.robot_remark"),
+                );
+                let mut slot_robotid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.robotid"),
+                );
+                let mut slot_msg_type = common_http::tolerant::Slot::<MsgType>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.msg_type"),
+                );
+                let mut slot_companyid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.companyid"),
+                );
+                let mut slot_biz_type = common_http::tolerant::Slot::<BizType>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.biz_type"),
+                );
+                let mut slot_partnerid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.partnerid"),
+                );
+                let mut slot_ai_agent_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.ai_agent_cid"),
+                );
+                let mut slot_interface_info =
+                    common_http::tolerant::Slot::<ThirdInterfaceInfo>::new(
+                        common_http::tolerant::At::new("ThirdAlgorithmReqVo.interface_info"),
+                    );
+                let mut slot_source_enum = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.source_enum"),
+                );
+                let mut slot_context_validity_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.context_validity_time"),
+                );
+                let mut slot_params =
+                    common_http::tolerant::Slot::<serde_json::Map<String, serde_json::Value>>::new(
+                        common_http::tolerant::At::new("ThirdAlgorithmReqVo.params"),
+                    );
+                let mut slot_multi_params =
+                    common_http::tolerant::Slot::<serde_json::Map<String, serde_json::Value>>::new(
+                        common_http::tolerant::At::new("ThirdAlgorithmReqVo.multi_params"),
+                    );
+                let mut slot_roundid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.roundid"),
+                )
+                .strict();
+                let mut slot_input_variable_infos =
+                    common_http::tolerant::Slot::<Vec<AnswerVariableInfo>>::new(
+                        common_http::tolerant::At::new("ThirdAlgorithmReqVo.input_variable_infos"),
+                    );
+                let mut slot_process_info = common_http::tolerant::Slot::<OpenProcessInfo>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.process_info"),
+                );
+                let mut slot_runtimeid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.runtimeid"),
+                );
+                let mut slot_questionid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.questionid"),
+                );
+                let mut slot_robot_model = common_http::tolerant::Slot::<RobotModel>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.robot_model"),
+                );
+                let mut slot_req_stream = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.req_stream")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut slot_copilot = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmReqVo.copilot")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("ThirdAlgorithmReqVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "question" => {
+                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "show_question" => {
+                            slot_show_question.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "input_type_enum" => {
+                            slot_input_type_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_name" => {
+                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_logo" | "robotLogo" => {
+                            slot_robot_logo.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_remark" | "robotRemark" => {
+                            slot_robot_remark.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robotid" => {
+                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "msg_type" => {
+                            slot_msg_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "companyid" => {
+                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type" => {
+                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "partnerid" => {
+                            slot_partnerid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ai_agent_cid" => {
+                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "interface_info" => {
+                            slot_interface_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source_enum" => {
+                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "context_validity_time" => {
+                            slot_context_validity_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "params" => {
+                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "multi_params" => {
+                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "roundid" => {
+                            slot_roundid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "input_variable_infos" => {
+                            slot_input_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "process_info" => {
+                            slot_process_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "runtimeid" | "runtimeId" => {
+                            slot_runtimeid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "questionid" | "questionId" => {
+                            slot_questionid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_model" => {
+                            slot_robot_model.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "req_stream" => {
+                            slot_req_stream.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "copilot" => {
+                            slot_copilot.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(AgentRequest {
+                    question: slot_question.required(),
+                    show_question: slot_show_question.required(),
+                    input_type_enum: slot_input_type_enum
+                        .required_or(|| InputTypeEnum::Unknown(Default::default())),
+                    robot_name: slot_robot_name.optional(),
+                    robot_logo: slot_robot_logo.optional(),
+                    robot_remark: slot_robot_remark.optional(),
+                    robotid: slot_robotid.required(),
+                    msg_type: slot_msg_type.required_or(|| MsgType::Unknown(Default::default())),
+                    companyid: slot_companyid.required(),
+                    biz_type: slot_biz_type.required_or(|| BizType::Unknown(Default::default())),
+                    partnerid: slot_partnerid.optional(),
+                    ai_agent_cid: slot_ai_agent_cid.required(),
+                    interface_info: slot_interface_info.optional(),
+                    source_enum: slot_source_enum.optional(),
+                    context_validity_time: slot_context_validity_time.required(),
+                    params: slot_params.optional(),
+                    multi_params: slot_multi_params.optional(),
+                    roundid: slot_roundid.needed()?,
+                    input_variable_infos: slot_input_variable_infos.optional(),
+                    process_info: slot_process_info.optional(),
+                    runtimeid: slot_runtimeid.optional(),
+                    questionid: slot_questionid.optional(),
+                    robot_model: slot_robot_model
+                        .required_or(|| RobotModel::Unknown(Default::default())),
+                    req_stream: slot_req_stream.required(),
+                    copilot: slot_copilot.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for AgentRequest {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
     }
 }
 
@@ -2175,7 +3961,7 @@ impl AgentRequest {
 }
 
 /// Node card information in the third-party integration (snake_case).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ThirdInterfaceInfo {
     /// Card style, 1-List.
@@ -2188,6 +3974,87 @@ pub struct ThirdInterfaceInfo {
     pub card_guide: String,
     /// Card information.
     pub custom_cards: Vec<ThirdInterfaceCardInfo>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ThirdInterfaceInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ThirdInterfaceInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdInterfaceInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThirdInterfaceInfo, A::Error> {
+                let mut slot_card_style = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceInfo.card_style"),
+                );
+                let mut slot_card_type = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceInfo.card_type"),
+                );
+                let mut slot_card_form = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceInfo.card_form"),
+                );
+                let mut slot_card_guide = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceInfo.card_guide"),
+                );
+                let mut slot_custom_cards =
+                    common_http::tolerant::Slot::<Vec<ThirdInterfaceCardInfo>>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceInfo.custom_cards"),
+                    );
+                let mut undocumented = common_http::tolerant::Extra::new("ThirdInterfaceInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "card_style" => {
+                            slot_card_style.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "card_type" => {
+                            slot_card_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "card_form" => {
+                            slot_card_form.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "card_guide" => {
+                            slot_card_guide.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_cards" => {
+                            slot_custom_cards.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ThirdInterfaceInfo {
+                    card_style: slot_card_style.required(),
+                    card_type: slot_card_type.required(),
+                    card_form: slot_card_form.required(),
+                    card_guide: slot_card_guide.required(),
+                    custom_cards: slot_custom_cards.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ThirdInterfaceInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ThirdInterfaceInfo {
@@ -2224,6 +4091,7 @@ impl ThirdInterfaceInfo {
             card_form: card_form.into(),
             card_guide: card_guide.into(),
             custom_cards: custom_cards.into_iter().collect(),
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -2313,12 +4181,13 @@ impl ThirdInterfaceInfoBuilder {
             custom_cards: self
                 .custom_cards
                 .ok_or_else(|| common_http::Error::invalid_request("`custom_cards` is required"))?,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
 
 /// One card of a ThirdInterfaceInfo.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ThirdInterfaceCardInfo {
     /// Title.
@@ -2356,6 +4225,158 @@ pub struct ThirdInterfaceCardInfo {
     /// Card button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menus: Option<Vec<ThirdInterfaceCardButtonInfo>>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ThirdInterfaceCardInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ThirdInterfaceCardInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdInterfaceCardInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThirdInterfaceCardInfo, A::Error> {
+                let mut slot_custom_card_name =
+                    common_http::tolerant::Slot::<ThirdCardParamInfo>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_name"),
+                    );
+                let mut slot_custom_card_header = common_http::tolerant::Slot::<
+                    Vec<serde_json::Map<String, serde_json::Value>>,
+                >::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_header"),
+                );
+                let mut slot_custom_card_num =
+                    common_http::tolerant::Slot::<ThirdCardParamInfo>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_num"),
+                    );
+                let mut slot_custom_field = common_http::tolerant::Slot::<
+                    Vec<serde_json::Map<String, serde_json::Value>>,
+                >::new(common_http::tolerant::At::new(
+                    "ThirdInterfaceCardInfo.custom_field",
+                ));
+                let mut slot_custom_card_thumbnail = common_http::tolerant::Slot::<
+                    ThirdCardParamInfo,
+                >::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_thumbnail"),
+                );
+                let mut slot_custom_card_amount =
+                    common_http::tolerant::Slot::<ThirdCardParamInfo>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_amount"),
+                    );
+                let mut slot_custom_card_amount_symbol =
+                    common_http::tolerant::Slot::<ThirdCardParamInfo>::new(
+                        common_http::tolerant::At::new(
+                            "ThirdInterfaceCardInfo.custom_card_amount_symbol",
+                        ),
+                    );
+                let mut slot_custom_card_desc =
+                    common_http::tolerant::Slot::<ThirdCardParamInfo>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_desc"),
+                    );
+                let mut slot_custom_card_type = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_type")
+                        .allowing(
+                            common_http::tolerant::At::NUMBER_AS_TEXT
+                                | common_http::tolerant::At::EMPTY_AS_ABSENT,
+                        ),
+                );
+                let mut slot_custom_card_link = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_card_link"),
+                );
+                let mut slot_param_infos =
+                    common_http::tolerant::Slot::<Vec<ThirdCardParamInfo>>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceCardInfo.param_infos"),
+                    );
+                let mut slot_custom_menus =
+                    common_http::tolerant::Slot::<Vec<ThirdInterfaceCardButtonInfo>>::new(
+                        common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_menus"),
+                    );
+                let mut undocumented = common_http::tolerant::Extra::new("ThirdInterfaceCardInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "custom_card_name" => {
+                            slot_custom_card_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_header" => {
+                            slot_custom_card_header.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_num" => {
+                            slot_custom_card_num.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_field" => {
+                            slot_custom_field.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_thumbnail" => {
+                            slot_custom_card_thumbnail.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_amount" => {
+                            slot_custom_card_amount.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_amount_symbol" => {
+                            slot_custom_card_amount_symbol.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "custom_card_desc" => {
+                            slot_custom_card_desc.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_type" => {
+                            slot_custom_card_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_card_link" => {
+                            slot_custom_card_link.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "param_infos" => {
+                            slot_param_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "custom_menus" => {
+                            slot_custom_menus.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ThirdInterfaceCardInfo {
+                    custom_card_name: slot_custom_card_name.needed()?,
+                    custom_card_header: slot_custom_card_header.optional(),
+                    custom_card_num: slot_custom_card_num.optional(),
+                    custom_field: slot_custom_field.optional(),
+                    custom_card_thumbnail: slot_custom_card_thumbnail.optional(),
+                    custom_card_amount: slot_custom_card_amount.optional(),
+                    custom_card_amount_symbol: slot_custom_card_amount_symbol.optional(),
+                    custom_card_desc: slot_custom_card_desc.optional(),
+                    custom_card_type: slot_custom_card_type.required(),
+                    custom_card_link: slot_custom_card_link.optional(),
+                    param_infos: slot_param_infos.optional(),
+                    custom_menus: slot_custom_menus.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ThirdInterfaceCardInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ThirdInterfaceCardInfo {
@@ -2392,6 +4413,7 @@ impl ThirdInterfaceCardInfo {
             custom_card_link: None,
             param_infos: None,
             custom_menus: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -2504,7 +4526,7 @@ impl ThirdInterfaceCardInfo {
 
 /// A card parameter and the variable it maps to (third-party integration; no table in the
 /// docs, fields from the examples).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ThirdCardParamInfo {
     /// Variable id.
@@ -2522,6 +4544,65 @@ pub struct ThirdCardParamInfo {
     /// Also read from `paramValue`.
     #[serde(alias = "paramValue", default, skip_serializing_if = "Option::is_none")]
     pub param_value: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ThirdCardParamInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ThirdCardParamInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdCardParamInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThirdCardParamInfo, A::Error> {
+                let mut slot_variableid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdCardParamInfo.variableid"),
+                );
+                let mut slot_param_value = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdCardParamInfo.param_value"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("ThirdCardParamInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "variableid" | "variable_id" | "variableId" => {
+                            slot_variableid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "param_value" | "paramValue" => {
+                            slot_param_value.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ThirdCardParamInfo {
+                    variableid: slot_variableid.optional(),
+                    param_value: slot_param_value.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ThirdCardParamInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ThirdCardParamInfo {
@@ -2535,6 +4616,7 @@ impl ThirdCardParamInfo {
         Self {
             variableid: None,
             param_value: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -2564,7 +4646,7 @@ impl Default for ThirdCardParamInfo {
 }
 
 /// A card button (third-party integration).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ThirdInterfaceCardButtonInfo {
     /// Button action type, 0-Send, 1-Custom.
@@ -2575,6 +4657,77 @@ pub struct ThirdInterfaceCardButtonInfo {
     /// Button link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub menu_link: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ThirdInterfaceCardButtonInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ThirdInterfaceCardButtonInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdInterfaceCardButtonInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ThirdInterfaceCardButtonInfo, A::Error> {
+                let mut slot_menu_type = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardButtonInfo.menu_type")
+                        .allowing(
+                            common_http::tolerant::At::NUMBER_AS_TEXT
+                                | common_http::tolerant::At::EMPTY_AS_ABSENT,
+                        ),
+                );
+                let mut slot_menu_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardButtonInfo.menu_name"),
+                );
+                let mut slot_menu_link = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdInterfaceCardButtonInfo.menu_link"),
+                );
+                let mut undocumented =
+                    common_http::tolerant::Extra::new("ThirdInterfaceCardButtonInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "menu_type" => {
+                            slot_menu_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "menu_name" => {
+                            slot_menu_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "menu_link" => {
+                            slot_menu_link.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ThirdInterfaceCardButtonInfo {
+                    menu_type: slot_menu_type.required(),
+                    menu_name: slot_menu_name.required(),
+                    menu_link: slot_menu_link.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ThirdInterfaceCardButtonInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ThirdInterfaceCardButtonInfo {
@@ -2590,6 +4743,7 @@ impl ThirdInterfaceCardButtonInfo {
             menu_type,
             menu_name: menu_name.into(),
             menu_link: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -2611,7 +4765,7 @@ impl ThirdInterfaceCardButtonInfo {
 /// question_call_back.
 ///
 /// The vendor's documentation calls it `ThirdAlgorithmRespVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AgentAnswer {
     /// Answer type.
@@ -2672,6 +4826,183 @@ pub struct AgentAnswer {
     /// with third_variable_value_enums').
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_variable_id: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for AgentAnswer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AgentAnswer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdAlgorithmRespVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AgentAnswer, A::Error> {
+                let mut slot_answer_type = common_http::tolerant::Slot::<RobotAnswerType>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.answer_type"),
+                );
+                let mut slot_robot_answer_message_type =
+                    common_http::tolerant::Slot::<RobotAnswerMessageType>::new(
+                        common_http::tolerant::At::new(
+                            "ThirdAlgorithmRespVo.robot_answer_message_type",
+                        ),
+                    );
+                let mut slot_lan = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.lan"),
+                );
+                let mut slot_llm_answer = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.llm_answer"),
+                );
+                let mut slot_roundid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.roundid"),
+                );
+                let mut slot_runtimeid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.runtimeid"),
+                );
+                let mut slot_questionid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.questionid"),
+                );
+                let mut slot_companyid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.companyid"),
+                );
+                let mut slot_success = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.success")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut slot_hit_sensitive_word = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.hit_sensitive_word")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut slot_message_end = common_http::tolerant::Slot::<bool>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.message_end")
+                        .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
+                );
+                let mut slot_third_interface_info =
+                    common_http::tolerant::Slot::<ThirdInterfaceInfo>::new(
+                        common_http::tolerant::At::new("ThirdAlgorithmRespVo.third_interface_info"),
+                    );
+                let mut slot_third_processid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.third_processid"),
+                );
+                let mut slot_third_nodeid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.third_nodeid"),
+                );
+                let mut slot_third_variable_value_enums =
+                    common_http::tolerant::Slot::<Vec<String>>::new(
+                        common_http::tolerant::At::new(
+                            "ThirdAlgorithmRespVo.third_variable_value_enums",
+                        ),
+                    );
+                let mut slot_third_variable_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ThirdAlgorithmRespVo.third_variable_id"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("ThirdAlgorithmRespVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "answer_type" => {
+                            slot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_answer_message_type" => {
+                            slot_robot_answer_message_type.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "lan" => {
+                            slot_lan.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "llm_answer" => {
+                            slot_llm_answer.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "roundid" => {
+                            slot_roundid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "runtimeid" | "runtimeId" => {
+                            slot_runtimeid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "questionid" | "questionId" => {
+                            slot_questionid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "companyid" => {
+                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "success" => {
+                            slot_success.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "hit_sensitive_word" => {
+                            slot_hit_sensitive_word.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "message_end" => {
+                            slot_message_end.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "third_interface_info" => {
+                            slot_third_interface_info.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "third_processid" => {
+                            slot_third_processid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "third_nodeid" => {
+                            slot_third_nodeid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "third_variable_value_enums" => {
+                            slot_third_variable_value_enums.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "third_variable_id" => {
+                            slot_third_variable_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(AgentAnswer {
+                    answer_type: slot_answer_type
+                        .required_or(|| RobotAnswerType::Unknown(Default::default())),
+                    robot_answer_message_type: slot_robot_answer_message_type
+                        .required_or(|| RobotAnswerMessageType::Unknown(Default::default())),
+                    lan: slot_lan.required(),
+                    llm_answer: slot_llm_answer.required(),
+                    roundid: slot_roundid.required(),
+                    runtimeid: slot_runtimeid.optional(),
+                    questionid: slot_questionid.optional(),
+                    companyid: slot_companyid.required(),
+                    success: slot_success.optional(),
+                    hit_sensitive_word: slot_hit_sensitive_word.optional(),
+                    message_end: slot_message_end.required(),
+                    third_interface_info: slot_third_interface_info.optional(),
+                    third_processid: slot_third_processid.optional(),
+                    third_nodeid: slot_third_nodeid.optional(),
+                    third_variable_value_enums: slot_third_variable_value_enums.optional(),
+                    third_variable_id: slot_third_variable_id.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for AgentAnswer {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl AgentAnswer {
@@ -2732,6 +5063,7 @@ impl AgentAnswer {
             third_nodeid: None,
             third_variable_value_enums: None,
             third_variable_id: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -2925,6 +5257,7 @@ impl AgentAnswerBuilder {
             third_nodeid: None,
             third_variable_value_enums: None,
             third_variable_id: None,
+            undocumented: serde_json::Map::new(),
         })
     }
 }
@@ -2932,11 +5265,66 @@ impl AgentAnswerBuilder {
 /// callback_list's body.
 ///
 /// The vendor's documentation calls it `ThirdCallbackListRespVo`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CallbackListBody {
     /// Algorithm response.
     pub algorithm_resp_vos: Vec<AgentAnswer>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for CallbackListBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CallbackListBody;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ThirdCallbackListRespVo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CallbackListBody, A::Error> {
+                let mut slot_algorithm_resp_vos =
+                    common_http::tolerant::Slot::<Vec<AgentAnswer>>::new(
+                        common_http::tolerant::At::new(
+                            "ThirdCallbackListRespVo.algorithm_resp_vos",
+                        ),
+                    );
+                let mut undocumented = common_http::tolerant::Extra::new("ThirdCallbackListRespVo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "algorithm_resp_vos" => {
+                            slot_algorithm_resp_vos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(CallbackListBody {
+                    algorithm_resp_vos: slot_algorithm_resp_vos.required(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for CallbackListBody {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl CallbackListBody {
@@ -2949,6 +5337,7 @@ impl CallbackListBody {
     pub fn new(algorithm_resp_vos: impl IntoIterator<Item = AgentAnswer>) -> Self {
         Self {
             algorithm_resp_vos: algorithm_resp_vos.into_iter().collect(),
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -2969,7 +5358,7 @@ impl CallbackListBody {
 /// task-workflow interface node or the action management module: the fixed parameters below
 /// plus the enterprise's own custom parameters. A token for the enterprise's authentication
 /// can be placed in params or multiParams, which are passed on every call.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 #[allow(unreachable_pub, dead_code)]
 pub(crate) struct EnterpriseInterfacePayload {
@@ -3024,6 +5413,11 @@ pub(crate) struct EnterpriseInterfacePayload {
     /// On the wire: `docId`.
     #[serde(rename = "docId", default, skip_serializing_if = "Option::is_none")]
     pub doc_id: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for EnterpriseInterfacePayload {
@@ -3038,13 +5432,101 @@ impl std::fmt::Debug for EnterpriseInterfacePayload {
             .field("source", &self.source)
             .field("robot_no", &self.robot_no)
             .field("doc_id", &self.doc_id)
+            .field("undocumented", &"[redacted]")
             .finish()
+    }
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for EnterpriseInterfacePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EnterpriseInterfacePayload;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a EnterpriseInterfacePayload object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<EnterpriseInterfacePayload, A::Error> {
+                let mut slot_partner_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("EnterpriseInterfacePayload.partnerId"),
+                );
+                let mut slot_params = common_http::tolerant::Slot::<serde_json::Value>::new(
+                    common_http::tolerant::At::new("EnterpriseInterfacePayload.params"),
+                );
+                let mut slot_multi_params = common_http::tolerant::Slot::<serde_json::Value>::new(
+                    common_http::tolerant::At::new("EnterpriseInterfacePayload.multiParams"),
+                );
+                let mut slot_source = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("EnterpriseInterfacePayload.source").allowing(
+                        common_http::tolerant::At::NUMBER_AS_TEXT
+                            | common_http::tolerant::At::EMPTY_AS_ABSENT,
+                    ),
+                );
+                let mut slot_robot_no = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("EnterpriseInterfacePayload.robotNo")
+                        .allowing(common_http::tolerant::At::TEXT_AS_NUMBER),
+                );
+                let mut slot_doc_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("EnterpriseInterfacePayload.docId"),
+                );
+                let mut undocumented =
+                    common_http::tolerant::Extra::new("EnterpriseInterfacePayload");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "partnerId" => {
+                            slot_partner_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "params" => {
+                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "multiParams" => {
+                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source" => {
+                            slot_source.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robotNo" => {
+                            slot_robot_no.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "docId" => {
+                            slot_doc_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(EnterpriseInterfacePayload {
+                    partner_id: slot_partner_id.optional(),
+                    params: slot_params.optional(),
+                    multi_params: slot_multi_params.optional(),
+                    source: slot_source.optional(),
+                    robot_no: slot_robot_no.optional(),
+                    doc_id: slot_doc_id.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for EnterpriseInterfacePayload {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
     }
 }
 
 /// record_list's body (JSON). Comma-separated filters are lists sent as one comma-joined
 /// string.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RecordListParams {
     /// Start Time, format: yyyy-MM-dd.
@@ -3063,7 +5545,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub robotid: Option<Vec<String>>,
     /// Business Type, separated by commas (see: biz_type Enum).
@@ -3072,7 +5554,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub biz_type: Option<Vec<BizType>>,
     /// Channel Type, separated by commas (see: source Enum).
@@ -3081,7 +5563,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub source: Option<Vec<StatisticsSource>>,
     /// Consultation Channel, separated by commas (see: Get Consultation Channel Interface).
@@ -3090,7 +5572,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub channel_flag_plus: Option<Vec<String>>,
     /// Robot Session ID.
@@ -3123,7 +5605,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub answer_type: Option<Vec<AnswerType>>,
     /// Transfer to human Type, (see: valid_trigger2_human_type enum).
@@ -3141,7 +5623,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub score_level: Option<Vec<ScoreLevel>>,
     /// Star evaluation (see: star_level enum); several values comma-joined like score_level.
@@ -3150,7 +5632,7 @@ pub struct RecordListParams {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "super::support::comma_list::option"
+        serialize_with = "super::support::comma_list::option::serialize"
     )]
     pub star_level: Option<Vec<StarLevel>>,
     /// Secondary evaluation 5--satisfied 1--unsatisfied.
@@ -3183,6 +5665,285 @@ pub struct RecordListParams {
     /// Robot Type AI_AGENT for large model robot, AI_COPILOT for large model co-pilot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robot_types: Option<Vec<RobotType>>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for RecordListParams {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RecordListParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a RecordListParams object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RecordListParams, A::Error> {
+                let mut slot_start_time = common_http::tolerant::Slot::<time::Date>::new(
+                    common_http::tolerant::At::new("RecordListParams.start_time"),
+                );
+                let mut slot_end_time = common_http::tolerant::Slot::<time::Date>::new(
+                    common_http::tolerant::At::new("RecordListParams.end_time"),
+                );
+                let mut slot_page_no = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.page_no"),
+                );
+                let mut slot_page_size = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.page_size"),
+                );
+                let mut slot_robotid =
+                    common_http::tolerant::Slot::<common_http::tolerant::CommaList<String>>::new(
+                        common_http::tolerant::At::new("RecordListParams.robotid"),
+                    );
+                let mut slot_biz_type =
+                    common_http::tolerant::Slot::<common_http::tolerant::CommaList<BizType>>::new(
+                        common_http::tolerant::At::new("RecordListParams.biz_type"),
+                    );
+                let mut slot_source = common_http::tolerant::Slot::<
+                    common_http::tolerant::CommaList<StatisticsSource>,
+                >::new(common_http::tolerant::At::new(
+                    "RecordListParams.source",
+                ));
+                let mut slot_channel_flag_plus =
+                    common_http::tolerant::Slot::<common_http::tolerant::CommaList<String>>::new(
+                        common_http::tolerant::At::new("RecordListParams.channel_flag_plus"),
+                    );
+                let mut slot_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RecordListParams.cid"),
+                );
+                let mut slot_bizid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RecordListParams.bizid"),
+                );
+                let mut slot_transfer2_human = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.transfer2_human"),
+                );
+                let mut slot_trigger2_human = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.trigger2_human"),
+                );
+                let mut slot_time_zoneid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RecordListParams.timeZoneid"),
+                );
+                let mut slot_solve_status = common_http::tolerant::Slot::<SolveStatus>::new(
+                    common_http::tolerant::At::new("RecordListParams.solve_status"),
+                );
+                let mut slot_answer_type = common_http::tolerant::Slot::<
+                    common_http::tolerant::CommaList<AnswerType>,
+                >::new(common_http::tolerant::At::new(
+                    "RecordListParams.answer_type",
+                ));
+                let mut slot_valid_trigger2_human_type = common_http::tolerant::Slot::<
+                    ValidTrigger2HumanType,
+                >::new(
+                    common_http::tolerant::At::new("RecordListParams.valid_trigger2_human_type"),
+                );
+                let mut slot_emotion_type = common_http::tolerant::Slot::<EmotionType>::new(
+                    common_http::tolerant::At::new("RecordListParams.emotion_type"),
+                );
+                let mut slot_satisfaction_status = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.satisfaction_status"),
+                );
+                let mut slot_score_level = common_http::tolerant::Slot::<
+                    common_http::tolerant::CommaList<ScoreLevel>,
+                >::new(common_http::tolerant::At::new(
+                    "RecordListParams.score_level",
+                ));
+                let mut slot_star_level = common_http::tolerant::Slot::<
+                    common_http::tolerant::CommaList<StarLevel>,
+                >::new(common_http::tolerant::At::new(
+                    "RecordListParams.star_level",
+                ));
+                let mut slot_assess_status = common_http::tolerant::Slot::<AssessStatus>::new(
+                    common_http::tolerant::At::new("RecordListParams.assess_status"),
+                );
+                let mut slot_satisfaction_labels = common_http::tolerant::Slot::<Vec<String>>::new(
+                    common_http::tolerant::At::new("RecordListParams.satisfaction_labels"),
+                );
+                let mut slot_test = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.test"),
+                );
+                let mut slot_like_dislike_status =
+                    common_http::tolerant::Slot::<LikeDislikeStatus>::new(
+                        common_http::tolerant::At::new("RecordListParams.like_dislike_status"),
+                    );
+                let mut slot_like_dislike_labels = common_http::tolerant::Slot::<Vec<String>>::new(
+                    common_http::tolerant::At::new("RecordListParams.like_dislike_labels"),
+                );
+                let mut slot_robot_valid = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.robot_valid"),
+                );
+                let mut slot_robot_consult = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("RecordListParams.robot_consult"),
+                );
+                let mut slot_rule_ids = common_http::tolerant::Slot::<Vec<String>>::new(
+                    common_http::tolerant::At::new("RecordListParams.rule_ids"),
+                );
+                let mut slot_is_trigger_session_guide_status =
+                    common_http::tolerant::Slot::<i32>::new(common_http::tolerant::At::new(
+                        "RecordListParams.is_trigger_session_guide_status",
+                    ));
+                let mut slot_robot_types = common_http::tolerant::Slot::<Vec<RobotType>>::new(
+                    common_http::tolerant::At::new("RecordListParams.robot_types"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("RecordListParams");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "start_time" => {
+                            slot_start_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "end_time" => {
+                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "page_no" => {
+                            slot_page_no.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "page_size" => {
+                            slot_page_size.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robotid" => {
+                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type" => {
+                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source" => {
+                            slot_source.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "channel_flag_plus" => {
+                            slot_channel_flag_plus.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "cid" => {
+                            slot_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "bizid" => {
+                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "transfer2_human" => {
+                            slot_transfer2_human.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "trigger2_human" => {
+                            slot_trigger2_human.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timeZoneid" => {
+                            slot_time_zoneid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "solve_status" => {
+                            slot_solve_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "answer_type" => {
+                            slot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "valid_trigger2_human_type" => {
+                            slot_valid_trigger2_human_type.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "emotion_type" => {
+                            slot_emotion_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "satisfaction_status" => {
+                            slot_satisfaction_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "score_level" => {
+                            slot_score_level.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "star_level" => {
+                            slot_star_level.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "assess_status" => {
+                            slot_assess_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "satisfaction_labels" => {
+                            slot_satisfaction_labels.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "test" => {
+                            slot_test.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "like_dislike_status" => {
+                            slot_like_dislike_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "like_dislike_labels" => {
+                            slot_like_dislike_labels.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_valid" => {
+                            slot_robot_valid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_consult" => {
+                            slot_robot_consult.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "rule_ids" => {
+                            slot_rule_ids.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "is_trigger_session_guide_status" => {
+                            slot_is_trigger_session_guide_status.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "robot_types" => {
+                            slot_robot_types.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(RecordListParams {
+                    start_time: slot_start_time.needed()?,
+                    end_time: slot_end_time.needed()?,
+                    page_no: slot_page_no.required(),
+                    page_size: slot_page_size.required(),
+                    robotid: slot_robotid.optional().map(|list| list.0),
+                    biz_type: slot_biz_type.optional().map(|list| list.0),
+                    source: slot_source.optional().map(|list| list.0),
+                    channel_flag_plus: slot_channel_flag_plus.optional().map(|list| list.0),
+                    cid: slot_cid.optional(),
+                    bizid: slot_bizid.optional(),
+                    transfer2_human: slot_transfer2_human.optional(),
+                    trigger2_human: slot_trigger2_human.optional(),
+                    time_zoneid: slot_time_zoneid.optional(),
+                    solve_status: slot_solve_status.optional(),
+                    answer_type: slot_answer_type.optional().map(|list| list.0),
+                    valid_trigger2_human_type: slot_valid_trigger2_human_type.optional(),
+                    emotion_type: slot_emotion_type.optional(),
+                    satisfaction_status: slot_satisfaction_status.optional(),
+                    score_level: slot_score_level.optional().map(|list| list.0),
+                    star_level: slot_star_level.optional().map(|list| list.0),
+                    assess_status: slot_assess_status.optional(),
+                    satisfaction_labels: slot_satisfaction_labels.optional(),
+                    test: slot_test.optional(),
+                    like_dislike_status: slot_like_dislike_status.optional(),
+                    like_dislike_labels: slot_like_dislike_labels.optional(),
+                    robot_valid: slot_robot_valid.optional(),
+                    robot_consult: slot_robot_consult.optional(),
+                    rule_ids: slot_rule_ids.optional(),
+                    is_trigger_session_guide_status: slot_is_trigger_session_guide_status
+                        .optional(),
+                    robot_types: slot_robot_types.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for RecordListParams {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl RecordListParams {
@@ -3255,6 +6016,7 @@ impl RecordListParams {
             rule_ids: None,
             is_trigger_session_guide_status: None,
             robot_types: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -3478,7 +6240,7 @@ impl RecordListParams {
 }
 
 /// One reception record (record_list's data element). The table has no required column.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ReceptionRecord {
     /// Bot Name.
@@ -3539,7 +6301,11 @@ pub struct ReceptionRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robot_type: Option<RobotType>,
     /// Transfer to Human Type ("" when none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "common_http::lenient::empty_as_none::deserialize"
+    )]
     pub valid_trigger2_human_type: Option<ValidTrigger2HumanType>,
     /// Successful Transfer to Human 0-No 1-Yes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3568,9 +6334,282 @@ pub struct ReceptionRecord {
     /// Robot Message Times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robot_msg_times: Option<i32>,
-    /// cid.
+    /// cid (the conversation id; keys the record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cid: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for ReceptionRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ReceptionRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a ReceptionRecord object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ReceptionRecord, A::Error> {
+                let mut slot_robot_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.robot_name"),
+                );
+                let mut slot_robot_valid = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.robot_valid"),
+                );
+                let mut slot_biz_type_enum = common_http::tolerant::Slot::<BizType>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.biz_type_enum"),
+                );
+                let mut slot_source = common_http::tolerant::Slot::<StatisticsSource>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.source"),
+                );
+                let mut slot_channel_flag = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.channel_flag"),
+                );
+                let mut slot_user_msg_times = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.user_msg_times"),
+                );
+                let mut slot_uid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.uid"),
+                );
+                let mut slot_valid_trigger_other2_human = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.valid_trigger_other2_human"),
+                );
+                let mut slot_companyid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.companyid"),
+                );
+                let mut slot_valid_trigger_ruler2_human = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.valid_trigger_ruler2_human"),
+                );
+                let mut slot_like_dislike_status =
+                    common_http::tolerant::Slot::<LikeDislikeStatus>::new(
+                        common_http::tolerant::At::new("ReceptionRecord.like_dislike_status"),
+                    );
+                let mut slot_satisfaction_status = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.satisfaction_status"),
+                );
+                let mut slot_answer_variable_infos =
+                    common_http::tolerant::Slot::<Vec<serde_json::Value>>::new(
+                        common_http::tolerant::At::new("ReceptionRecord.answer_variable_infos"),
+                    );
+                let mut slot_robot_consult = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.robot_consult"),
+                );
+                let mut slot_test = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.test"),
+                );
+                let mut slot_rule_infos = common_http::tolerant::Slot::<Vec<RuleInfo>>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.rule_infos"),
+                );
+                let mut slot_channel_flag_plus = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.channel_flag_plus"),
+                );
+                let mut slot_robot_flag = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.robot_flag"),
+                );
+                let mut slot_robot_type = common_http::tolerant::Slot::<RobotType>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.robot_type"),
+                );
+                let mut slot_valid_trigger2_human_type =
+                    common_http::tolerant::Slot::<ValidTrigger2HumanType>::new(
+                        common_http::tolerant::At::new("ReceptionRecord.valid_trigger2_human_type")
+                            .allowing(common_http::tolerant::At::EMPTY_AS_ABSENT),
+                    );
+                let mut slot_transfer2_human = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.transfer2_human"),
+                );
+                let mut slot_biz_type = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.biz_type"),
+                );
+                let mut slot_trigger2_human = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.trigger2_human"),
+                );
+                let mut slot_end_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.end_time"),
+                );
+                let mut slot_start_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.start_time"),
+                );
+                let mut slot_channel_flag_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.channel_flag_name"),
+                );
+                let mut slot_answer_type =
+                    common_http::tolerant::Slot::<Vec<serde_json::Value>>::new(
+                        common_http::tolerant::At::new("ReceptionRecord.answer_type"),
+                    );
+                let mut slot_bizid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.bizid"),
+                );
+                let mut slot_robot_msg_times = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.robot_msg_times"),
+                );
+                let mut slot_cid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("ReceptionRecord.cid"),
+                )
+                .strict();
+                let mut undocumented = common_http::tolerant::Extra::new("ReceptionRecord");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "robot_name" => {
+                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_valid" => {
+                            slot_robot_valid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type_enum" => {
+                            slot_biz_type_enum.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "source" => {
+                            slot_source.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "channel_flag" => {
+                            slot_channel_flag.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "user_msg_times" => {
+                            slot_user_msg_times.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "uid" => {
+                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "valid_trigger_other2_human" => {
+                            slot_valid_trigger_other2_human.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "companyid" => {
+                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "valid_trigger_ruler2_human" => {
+                            slot_valid_trigger_ruler2_human.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "like_dislike_status" => {
+                            slot_like_dislike_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "satisfaction_status" => {
+                            slot_satisfaction_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "answer_variable_infos" => {
+                            slot_answer_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_consult" => {
+                            slot_robot_consult.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "test" => {
+                            slot_test.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "rule_infos" => {
+                            slot_rule_infos.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "channel_flag_plus" => {
+                            slot_channel_flag_plus.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_flag" => {
+                            slot_robot_flag.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_type" => {
+                            slot_robot_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "valid_trigger2_human_type" => {
+                            slot_valid_trigger2_human_type.read(
+                                &mut map,
+                                &key,
+                                &mut undocumented,
+                            )?;
+                        }
+                        "transfer2_human" => {
+                            slot_transfer2_human.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "biz_type" => {
+                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "trigger2_human" => {
+                            slot_trigger2_human.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "end_time" => {
+                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "start_time" => {
+                            slot_start_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "channel_flag_name" => {
+                            slot_channel_flag_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "answer_type" => {
+                            slot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "bizid" => {
+                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_msg_times" => {
+                            slot_robot_msg_times.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "cid" => {
+                            slot_cid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(ReceptionRecord {
+                    robot_name: slot_robot_name.optional(),
+                    robot_valid: slot_robot_valid.optional(),
+                    biz_type_enum: slot_biz_type_enum.optional(),
+                    source: slot_source.optional(),
+                    channel_flag: slot_channel_flag.optional(),
+                    user_msg_times: slot_user_msg_times.optional(),
+                    uid: slot_uid.optional(),
+                    valid_trigger_other2_human: slot_valid_trigger_other2_human.optional(),
+                    companyid: slot_companyid.optional(),
+                    valid_trigger_ruler2_human: slot_valid_trigger_ruler2_human.optional(),
+                    like_dislike_status: slot_like_dislike_status.optional(),
+                    satisfaction_status: slot_satisfaction_status.optional(),
+                    answer_variable_infos: slot_answer_variable_infos.optional(),
+                    robot_consult: slot_robot_consult.optional(),
+                    test: slot_test.optional(),
+                    rule_infos: slot_rule_infos.optional(),
+                    channel_flag_plus: slot_channel_flag_plus.optional(),
+                    robot_flag: slot_robot_flag.optional(),
+                    robot_type: slot_robot_type.optional(),
+                    valid_trigger2_human_type: slot_valid_trigger2_human_type.optional(),
+                    transfer2_human: slot_transfer2_human.optional(),
+                    biz_type: slot_biz_type.optional(),
+                    trigger2_human: slot_trigger2_human.optional(),
+                    end_time: slot_end_time.optional(),
+                    start_time: slot_start_time.optional(),
+                    channel_flag_name: slot_channel_flag_name.optional(),
+                    answer_type: slot_answer_type.optional(),
+                    bizid: slot_bizid.optional(),
+                    robot_msg_times: slot_robot_msg_times.optional(),
+                    cid: slot_cid.needed_if_present()?,
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for ReceptionRecord {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl ReceptionRecord {
@@ -3610,7 +6649,7 @@ impl ReceptionRecord {
 }
 
 /// An audience rule of a reception record (fields from the example).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RuleInfo {
     /// Audience name.
@@ -3619,6 +6658,65 @@ pub struct RuleInfo {
     /// Audience id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruleid: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for RuleInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RuleInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a RuleInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuleInfo, A::Error> {
+                let mut slot_rule_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RuleInfo.rule_name"),
+                );
+                let mut slot_ruleid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("RuleInfo.ruleid"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("RuleInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "rule_name" => {
+                            slot_rule_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ruleid" => {
+                            slot_ruleid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(RuleInfo {
+                    rule_name: slot_rule_name.optional(),
+                    ruleid: slot_ruleid.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for RuleInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl RuleInfo {
@@ -3629,7 +6727,7 @@ impl RuleInfo {
 /// A large-model bot (queryAiRobotList's element; also what the document shows for
 /// sourceList). Only kbid, robot_type, robot_name, robot_logo, companyid and create_time
 /// are described (in sourceList's table); the others come from the examples.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AiRobot {
     /// Bot Id.
@@ -3671,6 +6769,142 @@ pub struct AiRobot {
     /// Bot remark (not described in the docs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robot_veritable_remark: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for AiRobot {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AiRobot;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a AiRobot object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AiRobot, A::Error> {
+                let mut slot_kbid = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("AiRobot.kbid"),
+                );
+                let mut slot_create_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("AiRobot.create_time"),
+                );
+                let mut slot_robot_type = common_http::tolerant::Slot::<RobotTypeCode>::new(
+                    common_http::tolerant::At::new("AiRobot.robot_type"),
+                );
+                let mut slot_robot_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.robot_name"),
+                );
+                let mut slot_robot_logo = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.robot_logo"),
+                );
+                let mut slot_robot_model_status = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.robot_model_status"),
+                );
+                let mut slot_update_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.update_name"),
+                );
+                let mut slot_updateid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.updateid"),
+                );
+                let mut slot_update_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("AiRobot.update_time"),
+                );
+                let mut slot_companyid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.companyid"),
+                );
+                let mut slot_robot_model = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.robot_model"),
+                );
+                let mut slot_configid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.configid"),
+                );
+                let mut slot_robot_veritable_remark = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("AiRobot.robot_veritable_remark"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("AiRobot");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "kbid" => {
+                            slot_kbid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "create_time" => {
+                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_type" => {
+                            slot_robot_type.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_name" => {
+                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_logo" => {
+                            slot_robot_logo.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_model_status" => {
+                            slot_robot_model_status.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "update_name" => {
+                            slot_update_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "updateid" => {
+                            slot_updateid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "update_time" => {
+                            slot_update_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "companyid" => {
+                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_model" => {
+                            slot_robot_model.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "configid" => {
+                            slot_configid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "robot_veritable_remark" => {
+                            slot_robot_veritable_remark.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(AiRobot {
+                    kbid: slot_kbid.optional(),
+                    create_time: slot_create_time.optional(),
+                    robot_type: slot_robot_type.optional(),
+                    robot_name: slot_robot_name.optional(),
+                    robot_logo: slot_robot_logo.optional(),
+                    robot_model_status: slot_robot_model_status.optional(),
+                    update_name: slot_update_name.optional(),
+                    updateid: slot_updateid.optional(),
+                    update_time: slot_update_time.optional(),
+                    companyid: slot_companyid.optional(),
+                    robot_model: slot_robot_model.optional(),
+                    configid: slot_configid.optional(),
+                    robot_veritable_remark: slot_robot_veritable_remark.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for AiRobot {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl AiRobot {
@@ -3693,7 +6927,7 @@ impl AiRobot {
 }
 
 /// source_list's body (JSON).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SourceListParams {
     /// Start Time (yyyy-MM-dd in the example).
@@ -3711,6 +6945,72 @@ pub struct SourceListParams {
         skip_serializing_if = "Option::is_none"
     )]
     pub time_zoneid: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for SourceListParams {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SourceListParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SourceListParams object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SourceListParams, A::Error> {
+                let mut slot_start_time = common_http::tolerant::Slot::<time::Date>::new(
+                    common_http::tolerant::At::new("SourceListParams.start_time"),
+                );
+                let mut slot_end_time = common_http::tolerant::Slot::<time::Date>::new(
+                    common_http::tolerant::At::new("SourceListParams.end_time"),
+                );
+                let mut slot_time_zoneid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("SourceListParams.timeZoneid"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("SourceListParams");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "start_time" => {
+                            slot_start_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "end_time" => {
+                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timeZoneid" => {
+                            slot_time_zoneid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(SourceListParams {
+                    start_time: slot_start_time.needed()?,
+                    end_time: slot_end_time.needed()?,
+                    time_zoneid: slot_time_zoneid.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for SourceListParams {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl SourceListParams {
@@ -3725,6 +7025,7 @@ impl SourceListParams {
             start_time,
             end_time,
             time_zoneid: None,
+            undocumented: serde_json::Map::new(),
         }
     }
 
@@ -3748,7 +7049,7 @@ impl SourceListParams {
 }
 
 /// A time zone (get_timezone_info's element).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TimezoneInfo {
     /// Create Time (epoch milliseconds).
@@ -3769,6 +7070,93 @@ pub struct TimezoneInfo {
     /// Timezone Value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone_value: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for TimezoneInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TimezoneInfo;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a TimezoneInfo object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TimezoneInfo, A::Error> {
+                let mut slot_create_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("TimezoneInfo.create_time"),
+                );
+                let mut slot_main_timezone_flag = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("TimezoneInfo.main_timezone_flag"),
+                );
+                let mut slot_timezone = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("TimezoneInfo.timezone"),
+                );
+                let mut slot_timezoneid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("TimezoneInfo.timezoneid"),
+                );
+                let mut slot_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("TimezoneInfo.id"),
+                );
+                let mut slot_timezone_value = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("TimezoneInfo.timezone_value"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("TimezoneInfo");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "create_time" => {
+                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "main_timezone_flag" => {
+                            slot_main_timezone_flag.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timezone" => {
+                            slot_timezone.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timezoneid" => {
+                            slot_timezoneid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "id" => {
+                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "timezone_value" => {
+                            slot_timezone_value.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(TimezoneInfo {
+                    create_time: slot_create_time.optional(),
+                    main_timezone_flag: slot_main_timezone_flag.optional(),
+                    timezone: slot_timezone.optional(),
+                    timezoneid: slot_timezoneid.optional(),
+                    id: slot_id.optional(),
+                    timezone_value: slot_timezone_value.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for TimezoneInfo {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl TimezoneInfo {
@@ -3784,7 +7172,7 @@ impl TimezoneInfo {
 }
 
 /// A session evaluation label (get_labels' element).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SessionLabel {
     /// Company id (not described in the docs).
@@ -3802,6 +7190,86 @@ pub struct SessionLabel {
     /// Label Id (the value for satisfaction_labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for SessionLabel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = SessionLabel;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a SessionLabel object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SessionLabel, A::Error> {
+                let mut slot_companyid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("SessionLabel.companyid"),
+                );
+                let mut slot_raw_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("SessionLabel.raw_name"),
+                );
+                let mut slot_create_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("SessionLabel.create_time"),
+                );
+                let mut slot_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("SessionLabel.name"),
+                );
+                let mut slot_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("SessionLabel.id"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("SessionLabel");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "companyid" => {
+                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "raw_name" => {
+                            slot_raw_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "create_time" => {
+                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "name" => {
+                            slot_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "id" => {
+                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(SessionLabel {
+                    companyid: slot_companyid.optional(),
+                    raw_name: slot_raw_name.optional(),
+                    create_time: slot_create_time.optional(),
+                    name: slot_name.optional(),
+                    id: slot_id.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for SessionLabel {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl SessionLabel {
@@ -3811,7 +7279,7 @@ impl SessionLabel {
 }
 
 /// A dislike label (get_label_info_list's element).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DislikeLabel {
     /// Company id (not described in the docs).
@@ -3832,6 +7300,93 @@ pub struct DislikeLabel {
     /// Label Id (the value for like_dislike_labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for DislikeLabel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DislikeLabel;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a DislikeLabel object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DislikeLabel, A::Error> {
+                let mut slot_companyid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("DislikeLabel.companyid"),
+                );
+                let mut slot_create_time = common_http::tolerant::Slot::<i64>::new(
+                    common_http::tolerant::At::new("DislikeLabel.create_time"),
+                );
+                let mut slot_createid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("DislikeLabel.createid"),
+                );
+                let mut slot_name = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("DislikeLabel.name"),
+                );
+                let mut slot_is_del = common_http::tolerant::Slot::<i32>::new(
+                    common_http::tolerant::At::new("DislikeLabel.is_del"),
+                );
+                let mut slot_id = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("DislikeLabel.id"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("DislikeLabel");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "companyid" => {
+                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "create_time" => {
+                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "createid" => {
+                            slot_createid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "name" => {
+                            slot_name.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "is_del" => {
+                            slot_is_del.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "id" => {
+                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(DislikeLabel {
+                    companyid: slot_companyid.optional(),
+                    create_time: slot_create_time.optional(),
+                    createid: slot_createid.optional(),
+                    name: slot_name.optional(),
+                    is_del: slot_is_del.optional(),
+                    id: slot_id.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for DislikeLabel {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl DislikeLabel {
@@ -3847,7 +7402,7 @@ impl DislikeLabel {
 }
 
 /// An audience (simple_list's element).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Audience {
     /// Audience Name.
@@ -3856,6 +7411,65 @@ pub struct Audience {
     /// Audience Id (the value for rule_ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruleid: Option<String>,
+    /// Fields the vendor's documentation does not name, and values of documented fields that
+    /// could not be read, exactly as sent: nothing the server sent is lost, and serialising the
+    /// model writes them back.
+    #[serde(flatten)]
+    pub undocumented: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Read tolerantly (`common_http::tolerant`): every documented spelling and type, nothing
+/// lost, every deviation recorded as drift.
+impl<'de> serde::Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Audience;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Audience object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Audience, A::Error> {
+                let mut slot_rule_title = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("Audience.rule_title"),
+                );
+                let mut slot_ruleid = common_http::tolerant::Slot::<String>::new(
+                    common_http::tolerant::At::new("Audience.ruleid"),
+                );
+                let mut undocumented = common_http::tolerant::Extra::new("Audience");
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "rule_title" => {
+                            slot_rule_title.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        "ruleid" => {
+                            slot_ruleid.read(&mut map, &key, &mut undocumented)?;
+                        }
+                        _ => {
+                            undocumented.unknown(&mut map, key)?;
+                        }
+                    }
+                }
+                Ok(Audience {
+                    rule_title: slot_rule_title.optional(),
+                    ruleid: slot_ruleid.optional(),
+                    undocumented: undocumented.into_map(),
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl common_http::tolerant::Tolerant for Audience {
+    fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        at: common_http::tolerant::At,
+    ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
+        common_http::tolerant::read_model(deserializer, at)
+    }
 }
 
 impl Audience {

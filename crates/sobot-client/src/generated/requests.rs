@@ -2124,7 +2124,10 @@ impl ListReceptionRecords {
     /// Validates and fetches the requested page.
     pub async fn send(
         self,
-    ) -> Result<common_http::paginate::Page<ReceptionRecord>, common_http::Error> {
+    ) -> Result<
+        common_http::paginate::Page<common_http::tolerant::Record<ReceptionRecord>>,
+        common_http::Error,
+    > {
         common_http::Operation::send(self).await
     }
 
@@ -2136,19 +2139,29 @@ impl ListReceptionRecords {
 
     /// Every page from the requested one (page 1 unless set), in order. An invalid request
     /// yields exactly one error and sends nothing.
-    pub fn by_page(self) -> common_http::paginate::PageStream<ReceptionRecord, common_http::Error> {
+    pub fn by_page(
+        self,
+    ) -> common_http::paginate::PageStream<
+        common_http::tolerant::Record<ReceptionRecord>,
+        common_http::Error,
+    > {
         common_http::PagedOperation::by_page(self)
     }
 
     /// Every record of every page from the requested one, in order. An invalid request yields
     /// exactly one error and sends nothing.
-    pub fn by_item(self) -> common_http::paginate::ItemStream<ReceptionRecord, common_http::Error> {
+    pub fn by_item(
+        self,
+    ) -> common_http::paginate::ItemStream<
+        common_http::tolerant::Record<ReceptionRecord>,
+        common_http::Error,
+    > {
         common_http::PagedOperation::by_item(self)
     }
 }
 
 impl common_http::Operation for ListReceptionRecords {
-    type Output = common_http::paginate::Page<ReceptionRecord>;
+    type Output = common_http::paginate::Page<common_http::tolerant::Record<ReceptionRecord>>;
 
     fn call(&self) -> &common_http::Call {
         &self.call
@@ -2169,10 +2182,11 @@ impl common_http::Operation for ListReceptionRecords {
     async fn execute(
         http: common_http::HttpClient,
         spec: common_http::RequestSpec,
-    ) -> Result<common_http::paginate::Page<ReceptionRecord>, common_http::Error> {
-        let (items, envelope) = http
-            .send_json::<super::support::Whole<Option<Vec<ReceptionRecord>>>>(spec)
-            .await?;
+    ) -> Result<
+        common_http::paginate::Page<common_http::tolerant::Record<ReceptionRecord>>,
+        common_http::Error,
+    > {
+        let (items, envelope) = http.send_json::<super::support::Whole<Option<Vec<common_http::tolerant::Record<ReceptionRecord>>>>>(spec).await?;
         let items = items.unwrap_or_default();
         let empty = items.is_empty();
         let page = envelope
@@ -2197,7 +2211,7 @@ impl common_http::Operation for ListReceptionRecords {
 }
 
 impl common_http::PagedOperation for ListReceptionRecords {
-    type Item = ReceptionRecord;
+    type Item = common_http::tolerant::Record<ReceptionRecord>;
 
     fn start_page(&self) -> u64 {
         u64::try_from(self.request.body.page_no).ok().unwrap_or(1)
@@ -2216,10 +2230,10 @@ impl common_http::PagedOperation for ListReceptionRecords {
     }
 
     fn page_of(
-        output: common_http::paginate::Page<ReceptionRecord>,
+        output: common_http::paginate::Page<common_http::tolerant::Record<ReceptionRecord>>,
         page: u64,
         requested: Option<u64>,
-    ) -> common_http::paginate::Page<ReceptionRecord> {
+    ) -> common_http::paginate::Page<common_http::tolerant::Record<ReceptionRecord>> {
         let mut output = output;
         output.page = page;
         output.size = output.size.or(requested);

@@ -25,6 +25,7 @@ pub(super) const PROPERTY_EXT: &[&str] = &[
     "x-envelope-data",
     "x-list-format",
     "x-secret",
+    "x-strict",
 ];
 pub(super) const PARAMETER_EXT: &[&str] = &["x-time", "x-list-format", "x-rust-name", "x-secret"];
 pub(super) const OPERATION_EXT: &[&str] = &[

@@ -141,6 +141,7 @@ impl<'a> Builder<'a> {
         };
         request_side::mark_request_side(&mut api);
         ranges::attach_ranges(&mut api)?;
+        pagination::mark_record_lists(&mut api);
         names::check_names(&api)?;
         Ok(api)
     }

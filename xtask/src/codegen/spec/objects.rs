@@ -27,8 +27,15 @@ impl Builder<'_> {
         let internal =
             ext_bool(&schema.schema_data.extensions, "x-internal", loc)?.unwrap_or(false);
         let index = self.structs.len();
+        // The vendor's name: the schema key of a component, our name of an inline object.
+        let vendor_name = loc
+            .strip_prefix("components.schemas.")
+            .filter(|key| !key.contains('.'))
+            .unwrap_or(rust)
+            .to_owned();
         self.structs.push(Struct {
             name: rust.to_owned(),
+            vendor_name,
             doc,
             internal,
             fields: Vec::new(),
@@ -116,6 +123,7 @@ impl Builder<'_> {
         let rust_name = ext_str(ext, "x-rust-name", loc)?;
         let envelope_data = ext_bool(ext, "x-envelope-data", loc)?.unwrap_or(false);
         let secret = ext_bool(ext, "x-secret", loc)?.unwrap_or(false);
+        let strict = ext_bool(ext, "x-strict", loc)?.unwrap_or(false);
         if envelope_data && !in_envelope {
             return Err(format!(
                 "{loc}: `x-envelope-data` is only for a property of the `x-envelope` schema"
@@ -152,6 +160,7 @@ impl Builder<'_> {
             default_doc: None,
             envelope_data,
             secret,
+            strict,
         };
         self.check_field(&mut field, schema.schema_data.default.as_ref(), loc)?;
         Ok(field)

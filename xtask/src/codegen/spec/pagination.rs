@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::body_path::body_path;
 use super::{Builder, Result};
-use crate::codegen::ir::{Field, Operation, PageIn, Pagination, Response, Struct, Ty};
+use crate::codegen::ir::{Api, Field, Operation, PageIn, Pagination, Response, Struct, Ty};
 
 impl Builder<'_> {
     /// Reads and checks the `x-pagination` value of the already-built `op`.
@@ -176,4 +176,42 @@ fn request_field<'s>(b: &'s Builder<'_>, op: &'s Operation, name: &str) -> Optio
     }
     let body = op.body.as_ref()?;
     body_path(&b.structs, &body.schema, name).and_then(|fields| fields.last().copied())
+}
+
+/// The records of every listing become `Ty::Records`: each record is read on its own, so
+/// one that cannot be read is kept raw instead of failing its page.
+pub(super) fn mark_record_lists(api: &mut Api) {
+    let mut payload_lists: Vec<(String, String)> = Vec::new();
+    for op in &mut api.operations {
+        let Some(p) = &op.pagination else { continue };
+        let Response::Envelope { data, .. } = &mut op.response else {
+            continue;
+        };
+        match p.response_in {
+            PageIn::Envelope => {
+                if let Ty::Vec(item) = data
+                    && let Ty::Struct(name) = item.as_ref()
+                {
+                    *data = Ty::Records(name.clone());
+                }
+            }
+            PageIn::Payload => {
+                if let Ty::Struct(holder) = data {
+                    payload_lists.push((holder.clone(), p.items.clone()));
+                }
+            }
+        }
+    }
+    for (holder, items) in payload_lists {
+        let Some(s) = api.structs.iter_mut().find(|s| s.name == holder) else {
+            continue;
+        };
+        for f in s.fields.iter_mut().filter(|f| f.wire == items) {
+            if let Ty::Vec(item) = &f.ty
+                && let Ty::Struct(name) = item.as_ref()
+            {
+                f.ty = Ty::Records(name.clone());
+            }
+        }
+    }
 }

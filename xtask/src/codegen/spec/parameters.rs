@@ -150,6 +150,7 @@ impl Builder<'_> {
                 default_doc: None,
                 envelope_data: false,
                 secret,
+                strict: false,
             };
             self.check_field(&mut field, default.as_ref(), &ploc)?;
             if params

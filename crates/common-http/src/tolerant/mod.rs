@@ -1,0 +1,1052 @@
+//! The tolerant reader behind every generated model: strict in what we send, tolerant in
+//! what we accept, nothing lost, every deviation recorded.
+//!
+//! Generated models implement `Deserialize` with a visitor that reads each field through
+//! [`Slot`] and [`Tolerant`]:
+//!
+//! - a scalar accepts its number, string and boolean spellings (`"1260"` for a number, `5`
+//!   for a text), a timestamp its text, epoch seconds or milliseconds, `""` and `null`;
+//!   lists and objects accept `null`;
+//! - a documented field that is missing is absent (an empty value for a required one), an
+//!   unknown field or a value that cannot be read at all is kept in the model's `extra`
+//!   map under its wire name, so nothing the server sent is lost;
+//! - two spellings of one field (`msgid` and `msgId`) are both accepted, the first wins;
+//! - only fields the client logic needs (`x-strict` in the spec) fail when missing or
+//!   unreadable, and then the whole record is kept raw as a [`Record::Raw`].
+//!
+//! Every deviation is recorded in the drift ledger of the current decode (see
+//! [`crate::drift`]), at a path made of the vendor's own names (`WorkRecord.costTime`).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::datetime::Timestamp;
+use crate::drift::{self, DriftKind};
+
+/// What a tolerant read of one value gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read<T> {
+    /// The value, `None` when absent (`null`, `""` for a number) or unreadable.
+    pub value: Option<T>,
+    /// What could not be read, kept as sent (the whole value, or a list's unreadable items).
+    pub kept: Option<Value>,
+}
+
+impl<T> Read<T> {
+    fn value(value: T) -> Self {
+        Self {
+            value: Some(value),
+            kept: None,
+        }
+    }
+
+    fn absent() -> Self {
+        Self {
+            value: None,
+            kept: None,
+        }
+    }
+
+    /// A value that could not be read: recorded as drift at `path` and kept as sent.
+    fn unreadable(path: &str, value: Value) -> Self {
+        drift::record(path, DriftKind::TypeCoerced, || {
+            format!("{} kept unread", drift::describe(&value))
+        });
+        Self {
+            value: None,
+            kept: Some(value),
+        }
+    }
+}
+
+/// Where a value is read (its drift path, `WorkRecord.costTime`), and which other
+/// spellings its documentation allows (the spec's `x-lenient`), which are then no drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    path: &'static str,
+    documented: u8,
+}
+
+impl At {
+    /// A number may arrive as text.
+    pub const NUMBER_AS_TEXT: u8 = 1;
+    /// A text may arrive as a number.
+    pub const TEXT_AS_NUMBER: u8 = 2;
+    /// A boolean may arrive as text.
+    pub const BOOL_AS_TEXT: u8 = 4;
+    /// `""` may stand for absent.
+    pub const EMPTY_AS_ABSENT: u8 = 8;
+
+    /// A value at `path` with only its documented type allowed without drift.
+    pub const fn new(path: &'static str) -> Self {
+        Self {
+            path,
+            documented: 0,
+        }
+    }
+
+    /// Also allows the spellings in `flags` (the `At::*` constants) without drift.
+    #[must_use]
+    pub const fn allowing(mut self, flags: u8) -> Self {
+        self.documented |= flags;
+        self
+    }
+
+    /// The drift path.
+    pub const fn path(self) -> &'static str {
+        self.path
+    }
+
+    fn allows(self, flag: u8) -> bool {
+        self.documented & flag != 0
+    }
+}
+
+/// A type that can be read tolerantly. Implemented here for the scalar, list and JSON
+/// types models use, and by generated code for models and enums.
+pub trait Tolerant: Sized {
+    /// Reads a value, recording each deviation at `at`.
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error>;
+}
+
+/// A coercion: the value arrived in another spelling than documented (no drift when the
+/// documentation allows that spelling, `allowed`).
+fn coerced(at: At, allowed: u8, example: impl FnOnce() -> String) {
+    if !at.allows(allowed) {
+        drift::record(at.path, DriftKind::TypeCoerced, example);
+    }
+}
+
+/// Reads any JSON value into a `Value` (the fallback for what cannot be read typed).
+fn any_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+    Value::deserialize(deserializer)
+}
+
+/// Visits a scalar spelling and turns it into `T`.
+struct ScalarVisitor<T> {
+    at: At,
+    _t: PhantomData<T>,
+}
+
+/// How a scalar type reads each JSON spelling.
+trait Scalar: Sized {
+    /// The JSON type of the documented spelling, for the drift example.
+    const DOCUMENTED: &'static str;
+    fn from_str(text: &str) -> Option<Self>;
+    fn from_i64(v: i64) -> Option<Self>;
+    fn from_u64(v: u64) -> Option<Self>;
+    fn from_f64(v: f64) -> Option<Self>;
+    fn from_bool(v: bool) -> Option<Self>;
+    /// Whether the documented spelling is text (so a string is not a coercion).
+    const TEXT: bool;
+    /// Whether the documented spelling is a number.
+    const NUMBER: bool;
+    /// Whether the documented spelling is a boolean.
+    const BOOL: bool;
+}
+
+impl<'de, T: Scalar> Visitor<'de> for ScalarVisitor<T> {
+    type Value = Read<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {}", T::DOCUMENTED)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Read<T>, E> {
+        match T::from_bool(v) {
+            Some(value) => {
+                if !T::BOOL {
+                    coerced(self.at, 0, || v.to_string());
+                }
+                Ok(Read::value(value))
+            }
+            None => Ok(Read::unreadable(self.at.path, Value::Bool(v))),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Read<T>, E> {
+        match T::from_i64(v) {
+            Some(value) => {
+                if !T::NUMBER {
+                    coerced(self.at, At::TEXT_AS_NUMBER, || v.to_string());
+                }
+                Ok(Read::value(value))
+            }
+            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Read<T>, E> {
+        match T::from_u64(v) {
+            Some(value) => {
+                if !T::NUMBER {
+                    coerced(self.at, At::TEXT_AS_NUMBER, || v.to_string());
+                }
+                Ok(Read::value(value))
+            }
+            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Read<T>, E> {
+        match T::from_f64(v) {
+            Some(value) => {
+                if !T::NUMBER {
+                    coerced(self.at, At::TEXT_AS_NUMBER, || v.to_string());
+                }
+                Ok(Read::value(value))
+            }
+            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Read<T>, E> {
+        if T::TEXT {
+            return Ok(T::from_str(v).map_or_else(Read::absent, Read::value));
+        }
+        if v.trim().is_empty() {
+            coerced(self.at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
+            return Ok(Read::absent());
+        }
+        let allowed = if T::BOOL {
+            At::BOOL_AS_TEXT
+        } else {
+            At::NUMBER_AS_TEXT
+        };
+        match T::from_str(v) {
+            Some(value) => {
+                coerced(self.at, allowed, || format!("{v:?}"));
+                Ok(Read::value(value))
+            }
+            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
+        }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Read<T>, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Read<T>, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Read<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Read<T>, A::Error> {
+        let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Read::unreadable(self.at.path, value))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read<T>, A::Error> {
+        let value = any_value(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Read::unreadable(self.at.path, value))
+    }
+}
+
+fn read_scalar<'de, T: Scalar, D: Deserializer<'de>>(
+    deserializer: D,
+    at: At,
+) -> Result<Read<T>, D::Error> {
+    deserializer.deserialize_any(ScalarVisitor {
+        at,
+        _t: PhantomData::<T>,
+    })
+}
+
+/// The integer of a decimal text, or of an integral number written as a float (`1e2`).
+fn int_of(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse().ok().or_else(|| int_of_f64(text.parse().ok()?))
+}
+
+fn int_of_f64(v: f64) -> Option<i64> {
+    // Integral and exactly representable: no precision is lost.
+    #[allow(clippy::cast_possible_truncation)]
+    (v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0).then_some(v as i64)
+}
+
+impl Scalar for String {
+    const DOCUMENTED: &'static str = "string";
+    const TEXT: bool = true;
+    const NUMBER: bool = false;
+    const BOOL: bool = false;
+    fn from_str(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v.to_string())
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        // The shortest decimal text that reads back to the same number (JSON numbers are
+        // read exactly: serde_json's `float_roundtrip`).
+        Some(v.to_string())
+    }
+    fn from_bool(v: bool) -> Option<Self> {
+        Some(v.to_string())
+    }
+}
+
+impl Scalar for i64 {
+    const DOCUMENTED: &'static str = "integer";
+    const TEXT: bool = false;
+    const NUMBER: bool = true;
+    const BOOL: bool = false;
+    fn from_str(text: &str) -> Option<Self> {
+        int_of(text)
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        i64::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        int_of_f64(v)
+    }
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+}
+
+impl Scalar for i32 {
+    const DOCUMENTED: &'static str = "integer";
+    const TEXT: bool = false;
+    const NUMBER: bool = true;
+    const BOOL: bool = false;
+    fn from_str(text: &str) -> Option<Self> {
+        int_of(text).and_then(|v| i32::try_from(v).ok())
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        i32::try_from(v).ok()
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        i32::try_from(v).ok()
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        int_of_f64(v).and_then(|v| i32::try_from(v).ok())
+    }
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+}
+
+impl Scalar for f64 {
+    const DOCUMENTED: &'static str = "number";
+    const TEXT: bool = false;
+    const NUMBER: bool = true;
+    const BOOL: bool = false;
+    fn from_str(text: &str) -> Option<Self> {
+        text.trim().parse().ok().filter(|v: &f64| v.is_finite())
+    }
+    #[allow(clippy::cast_precision_loss)] // a float field: the vendor's precision
+    fn from_i64(v: i64) -> Option<Self> {
+        Some(v as f64)
+    }
+    #[allow(clippy::cast_precision_loss)]
+    fn from_u64(v: u64) -> Option<Self> {
+        Some(v as f64)
+    }
+    fn from_f64(v: f64) -> Option<Self> {
+        Some(v)
+    }
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+}
+
+impl Scalar for bool {
+    const DOCUMENTED: &'static str = "boolean";
+    const TEXT: bool = false;
+    const NUMBER: bool = false;
+    const BOOL: bool = true;
+    fn from_str(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "y" => Some(true),
+            "false" | "0" | "no" | "n" => Some(false),
+            _ => None,
+        }
+    }
+    fn from_i64(v: i64) -> Option<Self> {
+        match v {
+            1 => Some(true),
+            0 => Some(false),
+            _ => None,
+        }
+    }
+    fn from_u64(v: u64) -> Option<Self> {
+        Self::from_i64(i64::try_from(v).ok()?)
+    }
+    fn from_f64(_: f64) -> Option<Self> {
+        None
+    }
+    fn from_bool(v: bool) -> Option<Self> {
+        Some(v)
+    }
+}
+
+macro_rules! scalar_tolerant {
+    ($($ty:ty),*) => {$(
+        impl Tolerant for $ty {
+            fn read<'de, D: Deserializer<'de>>(
+                deserializer: D,
+                at: At,
+            ) -> Result<Read<Self>, D::Error> {
+                read_scalar(deserializer, at)
+            }
+        }
+    )*};
+}
+
+scalar_tolerant!(String, i64, i32, f64, bool);
+
+/// A timestamp: its text as sent (`""` included); an epoch number (seconds, or
+/// milliseconds when above 10^11) is read as the RFC 3339 time it means (UTC); `null` is
+/// absent.
+impl Tolerant for Timestamp {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+        let path = at.path;
+        let value = any_value(deserializer)?;
+        Ok(match value {
+            Value::Null => Read::absent(),
+            // `""` (no time yet) is kept as sent: a timestamp is its text.
+            Value::String(text) => Read::value(Timestamp::new(text)),
+            Value::Number(n) => match n.as_i64().and_then(epoch_text) {
+                Some(text) => {
+                    coerced(at, 0, || n.to_string());
+                    Read::value(Timestamp::new(text))
+                }
+                None => Read::unreadable(path, Value::Number(n)),
+            },
+            other => Read::unreadable(path, other),
+        })
+    }
+}
+
+/// The typed date-times of request bodies (read back from fixtures or inbound requests):
+/// their documented text; anything else is kept unread.
+macro_rules! text_time_tolerant {
+    ($($ty:ty => $parse:path),*) => {$(
+        impl Tolerant for $ty {
+            fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+                Ok(match any_value(deserializer)? {
+                    Value::Null => Read::absent(),
+                    Value::String(text) if text.trim().is_empty() => Read::absent(),
+                    Value::String(text) => match $parse(&text) {
+                        Some(value) => Read::value(value),
+                        None => Read::unreadable(at.path, Value::String(text)),
+                    },
+                    other => Read::unreadable(at.path, other),
+                })
+            }
+        }
+    )*};
+}
+
+text_time_tolerant!(
+    time::PrimitiveDateTime => crate::datetime::parse_datetime,
+    time::Date => crate::datetime::parse_date,
+    crate::datetime::DateOrDateTime => crate::datetime::DateOrDateTime::parse
+);
+
+/// The RFC 3339 text of an epoch number of seconds, or of milliseconds above 10^11.
+fn epoch_text(epoch: i64) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    let nanos = if epoch.unsigned_abs() > 100_000_000_000 {
+        i128::from(epoch) * 1_000_000
+    } else {
+        i128::from(epoch) * 1_000_000_000
+    };
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()?
+        .format(&Rfc3339)
+        .ok()
+}
+
+/// Any JSON value is read as is.
+impl Tolerant for Value {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, _at: At) -> Result<Read<Self>, D::Error> {
+        Ok(Read::value(any_value(deserializer)?))
+    }
+}
+
+/// An object, or JSON text holding one (as some vendors send `params`); `null` and `""`
+/// are absent.
+impl Tolerant for Map<String, Value> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+        let path = at.path;
+        Ok(match any_value(deserializer)? {
+            Value::Object(map) => Read::value(map),
+            Value::Null => Read::absent(),
+            Value::String(text) if text.trim().is_empty() => Read::absent(),
+            Value::String(text) => match serde_json::from_str::<Map<String, Value>>(&text) {
+                Ok(map) => {
+                    coerced(at, 0, || "an object as JSON text".to_owned());
+                    Read::value(map)
+                }
+                Err(_) => Read::unreadable(path, Value::String(text)),
+            },
+            other => Read::unreadable(path, other),
+        })
+    }
+}
+
+/// A list: `null` is absent; each item is read tolerantly, and the items that cannot be
+/// read are kept (as a list) beside the readable ones. A single value where a list is
+/// documented is not guessed at: it is kept unread.
+impl<T: Tolerant> Tolerant for Vec<T> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+        deserializer.deserialize_any(ListVisitor {
+            at,
+            _t: PhantomData,
+        })
+    }
+}
+
+struct ListVisitor<T> {
+    at: At,
+    _t: PhantomData<T>,
+}
+
+impl<'de, T: Tolerant> Visitor<'de> for ListVisitor<T> {
+    type Value = Read<Vec<T>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let mut kept = Vec::new();
+        while let Some(read) = seq.next_element_seed(Seed::<T>::new(self.at))? {
+            match read {
+                Read {
+                    value: Some(v),
+                    kept: None,
+                } => items.push(v),
+                Read { value, kept: k } => {
+                    items.extend(value);
+                    kept.extend(k);
+                }
+            }
+        }
+        Ok(Read {
+            value: Some(items),
+            kept: (!kept.is_empty()).then_some(Value::Array(kept)),
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() {
+            coerced(self.at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
+            return Ok(Read::absent());
+        }
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = any_value(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Read::unreadable(self.at.path, value))
+    }
+}
+
+/// A list documented as one comma-joined text (`"18,15,14"`): read from that text (`""` is
+/// the empty list) or from a JSON list; `null` is an absent list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommaList<T>(pub Vec<T>);
+
+impl<T: Tolerant> Tolerant for CommaList<T> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+        // The items of the text are text: that is their documented spelling.
+        let items = at.allowing(At::NUMBER_AS_TEXT | At::BOOL_AS_TEXT);
+        let read = match any_value(deserializer)? {
+            Value::Null => Read::absent(),
+            // `""` is the empty list, written back as `""`.
+            Value::String(text) if text.trim().is_empty() => Read::value(Vec::new()),
+            Value::String(text) => {
+                let parts: Vec<Value> = text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                    .map(Value::from)
+                    .collect();
+                Vec::<T>::read(&Value::Array(parts), items).map_err(de::Error::custom)?
+            }
+            list @ Value::Array(_) => Vec::<T>::read(&list, at).map_err(de::Error::custom)?,
+            other => Read::unreadable(at.path, other),
+        };
+        Ok(Read {
+            value: read.value.map(CommaList),
+            kept: read.kept,
+        })
+    }
+}
+
+/// [`Tolerant::read`] as a `DeserializeSeed`, for map values and list items.
+#[derive(Debug)]
+pub struct Seed<T> {
+    at: At,
+    strict: bool,
+    _t: PhantomData<T>,
+}
+
+impl<T> Seed<T> {
+    /// A seed reading at `at`.
+    pub fn new(at: At) -> Self {
+        Self {
+            at,
+            strict: false,
+            _t: PhantomData,
+        }
+    }
+
+    /// A seed for which a value that cannot be read is an error (raised while the value
+    /// is read, so the error's JSON path names it).
+    #[must_use]
+    pub fn strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
+        self
+    }
+}
+
+impl<'de, T: Tolerant> DeserializeSeed<'de> for Seed<T> {
+    type Value = Read<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Read<T>, D::Error> {
+        let read = T::read(deserializer, self.at)?;
+        if self.strict && read.kept.is_some() {
+            return Err(de::Error::custom(format_args!(
+                "`{}` cannot be read",
+                self.at.path
+            )));
+        }
+        Ok(read)
+    }
+}
+
+/// Reads a model (a generated struct) nested in another: an object through its tolerant
+/// `Deserialize`; `null` is absent; anything else is kept unread. An object the model
+/// refuses (a strict field missing) fails the enclosing record, which is then kept raw.
+pub fn read_model<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+    at: At,
+) -> Result<Read<T>, D::Error> {
+    deserializer.deserialize_any(ModelVisitor {
+        at,
+        _t: PhantomData,
+    })
+}
+
+struct ModelVisitor<T> {
+    at: At,
+    _t: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ModelVisitor<T> {
+    type Value = Read<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read<T>, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Read::value)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Read<T>, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Read<T>, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Read<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Read<T>, A::Error> {
+        let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Read::unreadable(self.at.path, value))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Read<T>, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Read<T>, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Read<T>, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Read<T>, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Read<T>, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+}
+
+/// Reads a generated enum: its documented values, and any other value kept as its
+/// `Unknown` variant (recorded as drift); `null` is absent, and `""` too for a number enum
+/// (a text enum keeps it as `Unknown("")`).
+pub fn read_enum<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+    deserializer: D,
+    at: At,
+    is_unknown: fn(&T) -> bool,
+) -> Result<Read<T>, D::Error> {
+    let value = any_value(deserializer)?;
+    if value.is_null() {
+        return Ok(Read::absent());
+    }
+    let empty = value.as_str().is_some_and(|s| s.trim().is_empty());
+    Ok(match T::deserialize(&value) {
+        // `""` of a text enum is kept (as its `Unknown("")`), so it is written back.
+        Ok(v) if empty => {
+            coerced(at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
+            Read::value(v)
+        }
+        // `""` of a number enum has no value to be: absent.
+        Err(_) if empty => {
+            coerced(at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
+            Read::absent()
+        }
+        Ok(v) => {
+            if is_unknown(&v) {
+                drift::record(at.path, DriftKind::UnknownEnumValue, || {
+                    drift::describe(&value)
+                });
+            }
+            Read::value(v)
+        }
+        Err(_) => Read::unreadable(at.path, value),
+    })
+}
+
+/// One field of a model being read: what arrived, under which spelling.
+#[derive(Debug)]
+pub struct Slot<T> {
+    at: At,
+    seen: bool,
+    value: Option<T>,
+    unreadable: bool,
+    strict: bool,
+}
+
+impl<T: Tolerant> Slot<T> {
+    /// An empty slot for the field at `at` (`WorkRecord.costTime`).
+    pub fn new(at: At) -> Self {
+        Self {
+            at,
+            seen: false,
+            value: None,
+            unreadable: false,
+            strict: false,
+        }
+    }
+
+    /// A slot for a field the client logic needs (`x-strict`): a value that cannot be
+    /// read fails the record at once (so the error's JSON path names the field).
+    #[must_use]
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
+    }
+
+    /// Reads the field's value from `map`, which just yielded the key `key`. A second
+    /// spelling of a field already read is recorded and its value kept in `extra`; a value
+    /// that cannot be read is kept in `extra` under `key`.
+    pub fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: &str,
+        extra: &mut Extra,
+    ) -> Result<(), A::Error> {
+        if self.seen {
+            let value: Value = map.next_value()?;
+            drift::record(self.at.path, DriftKind::DuplicateField, || {
+                format!("`{key}`")
+            });
+            extra.keep(key, value);
+            return Ok(());
+        }
+        self.seen = true;
+        let read = map.next_value_seed(Seed::<T>::new(self.at).strict(self.strict))?;
+        self.value = read.value;
+        if let Some(kept) = read.kept {
+            self.unreadable = true;
+            extra.keep(key, kept);
+        }
+        Ok(())
+    }
+
+    /// The value of an optional field.
+    pub fn optional(self) -> Option<T> {
+        self.value
+    }
+}
+
+impl<T: Tolerant + Default> Slot<T> {
+    /// The value of a field the documentation marks required: when it is missing, the
+    /// empty value, recorded as drift.
+    pub fn required(self) -> T {
+        self.required_or(T::default)
+    }
+}
+
+impl<T: Tolerant> Slot<T> {
+    /// The value of a field the documentation marks required: when it is missing (recorded
+    /// as drift) or absent, `empty()`.
+    pub fn required_or(self, empty: impl FnOnce() -> T) -> T {
+        if !self.seen {
+            drift::record(self.at.path, DriftKind::MissingField, String::new);
+        }
+        self.value.unwrap_or_else(empty)
+    }
+}
+
+impl<T: Tolerant> Slot<T> {
+    /// The value of a field the client logic needs (`x-strict`): missing or unreadable is
+    /// an error, which keeps the whole record raw.
+    pub fn needed<E: de::Error>(self) -> Result<T, E> {
+        if self.unreadable {
+            return Err(E::custom(format_args!("`{}` is unreadable", self.at.path)));
+        }
+        self.value
+            .ok_or_else(|| E::custom(format_args!("`{}` is missing", self.at.path)))
+    }
+
+    /// The value of an optional field the client logic needs (`x-strict`): absent is
+    /// fine, unreadable is an error, which keeps the whole record raw.
+    pub fn needed_if_present<E: de::Error>(self) -> Result<Option<T>, E> {
+        if self.unreadable {
+            return Err(E::custom(format_args!("`{}` is unreadable", self.at.path)));
+        }
+        Ok(self.value)
+    }
+}
+
+/// What a model keeps beyond its documented fields: unknown fields, and values of known
+/// fields that could not be read, under their wire names and as sent.
+#[derive(Debug, Default)]
+pub struct Extra {
+    model: &'static str,
+    map: Map<String, Value>,
+}
+
+impl Extra {
+    /// The extra fields of a `model` (its vendor name, for drift paths).
+    pub fn new(model: &'static str) -> Self {
+        Self {
+            model,
+            map: Map::new(),
+        }
+    }
+
+    /// Reads the value of an unknown field `key` from `map` and keeps it.
+    pub fn unknown<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: String,
+    ) -> Result<(), A::Error> {
+        let value: Value = map.next_value()?;
+        let model = self.model;
+        drift::record(&format!("{model}.{key}"), DriftKind::UnknownField, || {
+            drift::describe(&value)
+        });
+        self.map.insert(key, value);
+        Ok(())
+    }
+
+    fn keep(&mut self, key: &str, value: Value) {
+        self.map.insert(key.to_owned(), value);
+    }
+
+    /// The kept fields.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.map
+    }
+}
+
+/// One record of a listing: the typed model, or, when it cannot be read even tolerantly
+/// (not an object, a strict field missing), the record exactly as the vendor sent it.
+///
+/// Serialises as the typed record, or as the raw JSON unchanged, so an export writes
+/// every record.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Record<T> {
+    /// The record, read.
+    Typed(T),
+    /// The record as sent, which could not be read.
+    Raw(RawRecord),
+}
+
+/// A record equals a model when it was read as that model.
+impl<T: PartialEq> PartialEq<T> for Record<T> {
+    fn eq(&self, other: &T) -> bool {
+        self.typed() == Some(other)
+    }
+}
+
+impl<T> From<T> for Record<T> {
+    fn from(record: T) -> Self {
+        Self::Typed(record)
+    }
+}
+
+impl<T> Record<T> {
+    /// The typed record, if it could be read.
+    pub fn typed(&self) -> Option<&T> {
+        match self {
+            Self::Typed(t) => Some(t),
+            Self::Raw(_) => None,
+        }
+    }
+
+    /// The typed record, or the raw one.
+    pub fn into_typed(self) -> Result<T, RawRecord> {
+        match self {
+            Self::Typed(t) => Ok(t),
+            Self::Raw(raw) => Err(raw),
+        }
+    }
+
+    /// The raw record, if it could not be read.
+    pub fn raw(&self) -> Option<&RawRecord> {
+        match self {
+            Self::Typed(_) => None,
+            Self::Raw(raw) => Some(raw),
+        }
+    }
+
+    /// Whether the record could be read.
+    pub fn is_typed(&self) -> bool {
+        matches!(self, Self::Typed(_))
+    }
+}
+
+/// A record that could not be read, as the vendor sent it, and why.
+#[derive(Clone, PartialEq)]
+pub struct RawRecord {
+    json: Box<str>,
+    reason: String,
+}
+
+impl fmt::Debug for RawRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawRecord")
+            .field("bytes", &self.json.len())
+            .field("reason", &self.reason)
+            .finish()
+    }
+}
+
+impl RawRecord {
+    /// The record's JSON text, exactly as sent.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// Why it could not be read.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The record parsed as a JSON value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
+}
+
+impl<T: Serialize> Serialize for Record<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Typed(t) => t.serialize(serializer),
+            Self::Raw(raw) => match serde_json::from_str::<&RawValue>(&raw.json) {
+                Ok(value) => value.serialize(serializer),
+                Err(_) => serializer.serialize_str(&raw.json),
+            },
+        }
+    }
+}
+
+/// Reads each record of a listing on its own, so one that cannot be read is kept raw
+/// instead of failing its page.
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Record<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::read(deserializer, At::new("record")).map(|read| {
+            read.value.unwrap_or_else(|| {
+                Self::Raw(RawRecord {
+                    json: "null".into(),
+                    reason: "the record is null".to_owned(),
+                })
+            })
+        })
+    }
+}
+
+/// A record of a listing: its JSON is captured first, then read as `T`; one that cannot be
+/// read is kept raw (and recorded as an unreadable record at `path`), never dropped.
+impl<T: DeserializeOwned> Tolerant for Record<T> {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+        let path = at.path;
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let record = match serde_json::from_str::<T>(raw.get()) {
+            Ok(record) => Self::Typed(record),
+            Err(error) => {
+                let reason = error.to_string();
+                drift::record(path, DriftKind::UnreadableRecord, || reason.clone());
+                Self::Raw(RawRecord {
+                    json: raw.get().into(),
+                    reason,
+                })
+            }
+        };
+        Ok(Read::value(record))
+    }
+}
+
+#[cfg(test)]
+mod tests;
