@@ -419,6 +419,31 @@ async fn the_shared_secret_is_checked_in_params_or_multi_params() {
     assert_eq!(post_json(&url, &request).await.status(), 200);
 }
 
+/// Sobot's own examples send `params` as JSON text and `custom_card_type: null`; a number
+/// may arrive as text. All are read tolerantly and answered, and a shared secret inside
+/// `params` sent as JSON text still counts.
+#[tokio::test]
+async fn tolerant_inbound_requests_are_answered() {
+    let config = ServerConfig::new().shared_secret("token", "s3cret");
+    let url = serve(router(Scripted, config)).await;
+    let mut request = question("hi", false, false, None);
+    request["params"] = json!(r#"{"token":"s3cret","city":"Beijing"}"#);
+    request["custom_card_type"] = Value::Null;
+    request["context_validity_time"] = json!("60");
+    let response = post_json(&url, &request).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["ret_code"], "000000", "{answer}");
+    assert_eq!(answer["data"][0]["roundid"], "round-7", "{answer}");
+    // The wrong secret in JSON text is still refused.
+    request["params"] = json!(r#"{"token":"wrong"}"#);
+    assert_json_error(post_json(&url, &request).await, 401, "unauthorized").await;
+    // A request without its round id cannot be answered: truly malformed.
+    let mut request = question("hi", false, false, None);
+    request.as_object_mut().unwrap().remove("roundid");
+    assert_json_error(post_json(&url, &request).await, 400, "bad_request").await;
+}
+
 #[tokio::test]
 async fn a_panicking_agent_is_a_500_and_the_server_keeps_serving() {
     let url = serve(router(Scripted, ServerConfig::new())).await;

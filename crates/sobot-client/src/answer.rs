@@ -19,14 +19,16 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use common_http::reexports::serde_json::{Map, Value};
-use common_http::{Envelope, Error, HttpClient, RequestSpec, decode_json};
+use common_http::{DriftKind, DriftLedger, Envelope, Error, HttpClient, RequestSpec, decode_json};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 
-use crate::generated::{Answer, AskStream, RobotAnswerMessageType, SobotResponse};
+use crate::generated::{
+    Answer, AskStream, OpenInterfaceInfo, RobotAnswerMessageType, SobotResponse,
+};
 
 /// A chunk of answer text (`MESSAGE`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct MessageChunk {
     /// The text to append (may be empty).
@@ -39,6 +41,14 @@ pub struct MessageChunk {
     pub ai_agent_cid: Option<String>,
     /// `message_end` (third-party streams mark the last chunk).
     pub message_end: bool,
+    /// The workflow the chunk belongs to (`process_id` / `processId`), when it carries one.
+    pub process_id: Option<String>,
+    /// The workflow node (`node_id` / `nodeId`).
+    pub node_id: Option<String>,
+    /// The workflow's choices (`variable_value_enums`), when the chunk carries them.
+    pub variable_value_enums: Option<Vec<String>>,
+    /// The card information (`interface_info`), when the chunk carries cards.
+    pub interface_info: Option<Box<OpenInterfaceInfo>>,
 }
 
 /// What the server said with an `ERROR` or `ERROR_END` event.
@@ -73,6 +83,19 @@ pub enum AnswerEvent {
         /// The whole object.
         raw: Value,
     },
+    /// An event whose data could not be read even tolerantly (cut JSON, not an answer):
+    /// handed on as sent, and the stream goes on.
+    Unreadable(UnreadableEvent),
+}
+
+/// An event of a streamed answer that could not be read, as the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnreadableEvent {
+    /// The event's `data`, exactly as sent.
+    pub data: String,
+    /// Why it could not be read.
+    pub reason: String,
 }
 
 impl AnswerEvent {
@@ -108,6 +131,8 @@ pub struct AnswerStream {
     inner: Option<DataStream>,
     pending: VecDeque<AnswerEvent>,
     chat_id: Option<ChatIdSlot>,
+    /// Where deviations of the events are recorded: the client's ledger and the operation.
+    drift: Option<(DriftLedger, &'static str)>,
 }
 
 impl fmt::Debug for AnswerStream {
@@ -138,10 +163,13 @@ impl AnswerStream {
     /// # Ok(()) }
     /// ```
     pub(crate) async fn open(http: HttpClient, spec: RequestSpec) -> Result<Self, Error> {
+        let operation = spec.operation_name();
         let sse = http
             .send_sse_or_envelope::<SobotResponse<Value>>(spec)
             .await?;
-        Ok(Self::from_data(sse.map(|event| event.map(|e| e.data))))
+        let mut stream = Self::from_data(sse.map(|event| event.map(|e| e.data)));
+        stream.drift = Some((http.drift().clone(), operation));
+        Ok(stream)
     }
 
     /// A stream of answer events over any stream of SSE `data` payloads (for tests and
@@ -154,6 +182,7 @@ impl AnswerStream {
             inner: Some(Box::pin(data)),
             pending: VecDeque::new(),
             chat_id: None,
+            drift: None,
         }
     }
 
@@ -169,7 +198,7 @@ impl AnswerStream {
             AnswerEvent::Message(chunk) => chunk.ai_agent_cid.as_deref(),
             AnswerEvent::Info(info) => Some(info.ai_agent_cid.as_str()),
             AnswerEvent::Error(notice) | AnswerEvent::End(notice) => notice.ai_agent_cid.as_deref(),
-            AnswerEvent::Other { .. } => None,
+            AnswerEvent::Other { .. } | AnswerEvent::Unreadable(_) => None,
         };
         if let Some(cid) = cid.filter(|c| !c.is_empty())
             && let Ok(mut slot) = slot.lock()
@@ -222,13 +251,43 @@ impl Stream for AnswerStream {
                     this.inner = None;
                     return Poll::Ready(Some(Err(err)));
                 }
-                Poll::Ready(Some(Ok(data))) => match parse_data(&data) {
-                    Ok(events) => this.pending.extend(events),
-                    Err(err) => {
-                        this.inner = None;
-                        return Poll::Ready(Some(Err(err)));
+                Poll::Ready(Some(Ok(data))) => {
+                    let parsed = match &this.drift {
+                        Some((ledger, operation)) => {
+                            common_http::drift::scope(ledger, operation, || parse_data(&data))
+                        }
+                        None => parse_data(&data),
+                    };
+                    match parsed {
+                        Ok(events) => this.pending.extend(events),
+                        // The vendor's error in the stream (an invalid token): it ends it.
+                        Err(err) if err.is_api() || err.is_auth() => {
+                            this.inner = None;
+                            return Poll::Ready(Some(Err(err)));
+                        }
+                        // One event that cannot be read is handed on; the answer goes on.
+                        Err(err) => {
+                            let record = || {
+                                common_http::drift::record(
+                                    "data",
+                                    DriftKind::UnreadableEvent,
+                                    || err.to_string(),
+                                );
+                            };
+                            match &this.drift {
+                                Some((ledger, operation)) => {
+                                    common_http::drift::scope(ledger, operation, record);
+                                }
+                                None => record(),
+                            }
+                            this.pending
+                                .push_back(AnswerEvent::Unreadable(UnreadableEvent {
+                                    reason: err.to_string(),
+                                    data,
+                                }));
+                        }
                     }
-                },
+                }
             }
         }
     }
@@ -246,6 +305,8 @@ pub struct CollectedAnswer {
     pub errors: Vec<StreamNotice>,
     /// The `ERROR_END` notice, when the chat was terminated.
     pub terminated: Option<StreamNotice>,
+    /// The events that could not be read, as sent.
+    pub unreadable: Vec<UnreadableEvent>,
 }
 
 impl CollectedAnswer {
@@ -256,6 +317,7 @@ impl CollectedAnswer {
             AnswerEvent::Info(info) => self.infos.push(*info),
             AnswerEvent::Error(notice) => self.errors.push(notice),
             AnswerEvent::End(notice) => self.terminated = Some(notice),
+            AnswerEvent::Unreadable(event) => self.unreadable.push(event),
             AnswerEvent::Other { .. } => {}
         }
     }
@@ -311,8 +373,8 @@ pub(crate) fn parse_data(data: &str) -> Result<Vec<AnswerEvent>, Error> {
     };
     match payload {
         Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items.iter().map(classify).collect(),
-        item @ Value::Object(_) => classify(&item).map(|e| vec![e]),
+        Value::Array(items) => Ok(items.iter().map(classify_or_keep).collect()),
+        item @ Value::Object(_) => Ok(vec![classify_or_keep(&item)]),
         _ => Err(Error::decode(
             "data",
             body,
@@ -321,12 +383,37 @@ pub(crate) fn parse_data(data: &str) -> Result<Vec<AnswerEvent>, Error> {
     }
 }
 
+/// A field under any of `names`, read tolerantly (deviations recorded at `path`); `None`
+/// when absent or unreadable.
+fn tolerant<T: common_http::tolerant::Tolerant>(
+    object: &Map<String, Value>,
+    names: &[&str],
+    path: &'static str,
+) -> Option<T> {
+    let value = names.iter().find_map(|name| object.get(*name))?;
+    T::read(value, common_http::tolerant::At::new(path))
+        .ok()
+        .and_then(|read| read.value)
+}
+
 /// A text field under any of `names` (numbers are read as text).
 fn field(object: &Map<String, Value>, names: &[&str]) -> Option<String> {
     names.iter().find_map(|name| match object.get(*name) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
+    })
+}
+
+/// One answer of an event's list: typed, or, when it cannot be read, handed on as sent
+/// (and recorded), so the other answers of the same event are not lost.
+fn classify_or_keep(item: &Value) -> AnswerEvent {
+    classify(item).unwrap_or_else(|err| {
+        common_http::drift::record("data[]", DriftKind::UnreadableEvent, || err.to_string());
+        AnswerEvent::Unreadable(UnreadableEvent {
+            data: item.to_string(),
+            reason: err.to_string(),
+        })
     })
 }
 
@@ -371,6 +458,19 @@ fn classify(item: &Value) -> Result<AnswerEvent, Error> {
                 object.get("message_end").or_else(|| object.get("messageEnd")),
                 Some(Value::String(s)) if s == "true"
             ),
+            process_id: field(object, &["process_id", "processId"]),
+            node_id: field(object, &["node_id", "nodeId"]),
+            variable_value_enums: tolerant(
+                object,
+                &["variable_value_enums", "variableValueEnums"],
+                "RobotAnswerRespVo.variable_value_enums",
+            ),
+            interface_info: tolerant::<OpenInterfaceInfo>(
+                object,
+                &["interface_info", "interfaceInfo"],
+                "RobotAnswerRespVo.interface_info",
+            )
+            .map(Box::new),
         }),
         RobotAnswerMessageType::AnswerInfo
         | RobotAnswerMessageType::ProcessInfo
