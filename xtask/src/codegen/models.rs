@@ -820,7 +820,9 @@ fn write_tolerant_deserialize(out: &mut Out, api: &Api, s: &Struct) {
             slot_var(f)
         ));
     }
-    out.line(format!("_ => {{ {UNDOCUMENTED}.unknown(&mut map, key)?; }}"));
+    out.line(format!(
+        "_ => {{ {UNDOCUMENTED}.unknown(&mut map, key)?; }}"
+    ));
     out.line("}");
     out.line("}");
     out.line(format!("Ok({name} {{"));
