@@ -158,51 +158,19 @@ impl<'de, T: Scalar> Visitor<'de> for ScalarVisitor<T> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Read<T>, E> {
-        match T::from_bool(v) {
-            Some(value) => {
-                if !T::BOOL {
-                    coerced(self.at, 0, || v.to_string());
-                }
-                Ok(Read::value(value))
-            }
-            None => Ok(Read::unreadable(self.at.path, Value::Bool(v))),
-        }
+        Ok(self.other_type(T::from_bool(v), T::BOOL, 0, v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Read<T>, E> {
-        match T::from_i64(v) {
-            Some(value) => {
-                if !T::NUMBER {
-                    coerced(self.at, At::TEXT_AS_NUMBER, || v.to_string());
-                }
-                Ok(Read::value(value))
-            }
-            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
-        }
+        Ok(self.other_type(T::from_i64(v), T::NUMBER, At::TEXT_AS_NUMBER, v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Read<T>, E> {
-        match T::from_u64(v) {
-            Some(value) => {
-                if !T::NUMBER {
-                    coerced(self.at, At::TEXT_AS_NUMBER, || v.to_string());
-                }
-                Ok(Read::value(value))
-            }
-            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
-        }
+        Ok(self.other_type(T::from_u64(v), T::NUMBER, At::TEXT_AS_NUMBER, v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Read<T>, E> {
-        match T::from_f64(v) {
-            Some(value) => {
-                if !T::NUMBER {
-                    coerced(self.at, At::TEXT_AS_NUMBER, || v.to_string());
-                }
-                Ok(Read::value(value))
-            }
-            None => Ok(Read::unreadable(self.at.path, Value::from(v))),
-        }
+        Ok(self.other_type(T::from_f64(v), T::NUMBER, At::TEXT_AS_NUMBER, v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Read<T>, E> {
@@ -247,6 +215,29 @@ impl<'de, T: Scalar> Visitor<'de> for ScalarVisitor<T> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read<T>, A::Error> {
         let value = any_value(de::value::MapAccessDeserializer::new(map))?;
         Ok(Read::unreadable(self.at.path, value))
+    }
+}
+
+impl<T: Scalar> ScalarVisitor<T> {
+    /// A boolean or number `v`, `parsed` as `T` when it can be: recorded as drift unless
+    /// its JSON type is `T`'s documented one (`documented`) or allowed (`allowed`), kept
+    /// unread when it cannot be read.
+    fn other_type<V: fmt::Display + Into<Value>>(
+        self,
+        parsed: Option<T>,
+        documented: bool,
+        allowed: u8,
+        v: V,
+    ) -> Read<T> {
+        match parsed {
+            Some(value) => {
+                if !documented {
+                    coerced(self.at, allowed, || v.to_string());
+                }
+                Read::value(value)
+            }
+            None => Read::unreadable(self.at.path, v.into()),
+        }
     }
 }
 
