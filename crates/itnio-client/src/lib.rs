@@ -48,7 +48,7 @@
 
 pub use common_http::datetime::Timestamp;
 pub use common_http::paginate::{ItemStream, Page, PageStream};
-pub use common_http::tolerant::{RawRecord, Record};
+pub use common_http::tolerant::{RawRecord, Record, StrictRecords};
 pub use common_http::{
     Clock, DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
     RetryPolicy, Secret, SleepFuture, Sleeper, SystemClock, clock_from_unix_seconds,

@@ -58,7 +58,7 @@
 
 pub use common_http::datetime::{DateOrDateTime, Timestamp};
 pub use common_http::paginate::{ItemStream, Page, PageStream};
-pub use common_http::tolerant::{RawRecord, Record};
+pub use common_http::tolerant::{RawRecord, Record, StrictRecords};
 pub use common_http::{
     DriftEntry, DriftKind, DriftLedger, Error, Operation, PagedOperation, RequestOptions,
     RetryPolicy, Secret, SleepFuture, Sleeper,

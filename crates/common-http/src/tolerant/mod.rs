@@ -958,6 +958,48 @@ impl<T> Record<T> {
     }
 }
 
+/// The strict mode of a listing: each record must be read, and one that cannot be is an
+/// error (a decode error quoting it) instead of a [`Record::Raw`].
+///
+/// ```no_run
+/// # async fn demo(records: impl futures::Stream<Item = Result<common_http::tolerant::Record<u32>, common_http::Error>> + Send) -> Result<(), common_http::Error> {
+/// use futures::TryStreamExt;
+/// use common_http::tolerant::StrictRecords;
+///
+/// let mut records = std::pin::pin!(records.strict());
+/// while let Some(record) = records.try_next().await? {
+///     let _: u32 = record; // typed, or the walk ended with an error
+/// }
+/// # Ok(()) }
+/// ```
+pub trait StrictRecords<T>:
+    futures::Stream<Item = Result<Record<T>, crate::Error>> + Sized
+{
+    /// The typed records; an unreadable one ends the stream with an error.
+    fn strict(
+        self,
+    ) -> futures::stream::Map<Self, fn(Result<Record<T>, crate::Error>) -> Result<T, crate::Error>>
+    {
+        futures::StreamExt::map(self, |item| item.and_then(Record::required))
+    }
+}
+
+impl<T, S: futures::Stream<Item = Result<Record<T>, crate::Error>>> StrictRecords<T> for S {}
+
+impl<T> Record<T> {
+    /// The typed record; a raw one is a decode error quoting it (the strict mode).
+    pub fn required(self) -> Result<T, crate::Error> {
+        match self {
+            Self::Typed(t) => Ok(t),
+            Self::Raw(raw) => Err(crate::Error::decode(
+                "record",
+                raw.json.as_bytes(),
+                format!("the record could not be read: {}", raw.reason),
+            )),
+        }
+    }
+}
+
 /// A record that could not be read, as the vendor sent it, and why.
 #[derive(Clone, PartialEq)]
 pub struct RawRecord {

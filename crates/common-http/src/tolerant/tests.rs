@@ -144,3 +144,28 @@ fn unreadable_records_are_kept_raw_and_recorded() {
         (DriftKind::UnreadableRecord, 2)
     );
 }
+
+#[test]
+fn the_strict_mode_turns_a_raw_record_into_an_error() {
+    use futures::StreamExt;
+
+    let records: Vec<Result<Record<Item>, crate::Error>> = vec![
+        Ok(Record::Typed(Item { id: 1 })),
+        Ok(Record::Raw(RawRecord {
+            json: "\"not a record\"".into(),
+            reason: "not an object".into(),
+        })),
+    ];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let strict: Vec<Result<Item, crate::Error>> =
+        runtime.block_on(futures::stream::iter(records).strict().collect());
+    assert_eq!(strict[0].as_ref().ok(), Some(&Item { id: 1 }));
+    let err = strict[1].as_ref().err();
+    assert!(err.is_some_and(crate::Error::is_decode));
+    assert!(
+        err.and_then(crate::Error::raw_body)
+            .is_some_and(|b| b.contains("not a record"))
+    );
+}
