@@ -976,13 +976,16 @@ pub trait StrictRecords<T>:
     futures::Stream<Item = Result<Record<T>, crate::Error>> + Sized
 {
     /// The typed records; an unreadable one ends the stream with an error.
-    fn strict(
-        self,
-    ) -> futures::stream::Map<Self, fn(Result<Record<T>, crate::Error>) -> Result<T, crate::Error>>
-    {
+    fn strict(self) -> Strict<Self, T> {
         futures::StreamExt::map(self, |item| item.and_then(Record::required))
     }
 }
+
+/// The stream [`StrictRecords::strict`] returns.
+pub type Strict<S, T> = futures::stream::Map<S, RequireRecord<T>>;
+
+/// Turns one listing item into the typed record, or the error of a raw one.
+pub type RequireRecord<T> = fn(Result<Record<T>, crate::Error>) -> Result<T, crate::Error>;
 
 impl<T, S: futures::Stream<Item = Result<Record<T>, crate::Error>>> StrictRecords<T> for S {}
 
