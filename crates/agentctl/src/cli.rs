@@ -1,13 +1,13 @@
 //! The command line: global flags, the command tree, and the dispatch of vendor
 //! commands. The demo parses and runs command lines through this module too, so it does
-//! not run the demo itself: `main` dispatches `demo` and `sandbox`.
+//! not run the demo itself: `main` dispatches `demo`, `sandbox` and `doctor`.
 
 use clap::{ArgAction, Parser, Subcommand};
 
 use crate::ctx::Ctx;
 use crate::error::CliError;
 use crate::output::Format;
-use crate::{itnio, rokid, sandbox, sobot};
+use crate::{doctor, itnio, rokid, sandbox, sobot};
 
 /// Use the Rokid, Sobot and Itniotech AI-agent APIs from the command line.
 ///
@@ -50,6 +50,10 @@ pub(crate) enum Command {
     Sandbox(sandbox::SandboxCommand),
     /// Walks through every vendor against an in-process sandbox: offline, a few seconds.
     Demo,
+    /// Checks the configured credentials with read-only calls (one page of each listing,
+    /// the Sobot lookups) and reports how the answers drift from the vendors' documents
+    /// [format default: table].
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs a vendor command (the demo runs them too, against its sandbox).
@@ -58,8 +62,8 @@ pub(crate) async fn run_vendor(command: Command, ctx: &mut Ctx<'_>) -> Result<()
         Command::Rokid(args) => rokid::run(args, ctx).await,
         Command::Sobot(args) => Box::pin(sobot::run(args, ctx)).await,
         Command::Itnio(args) => itnio::run(args, ctx).await,
-        Command::Sandbox(_) | Command::Demo => Err(CliError::usage(
-            "the demo and the sandbox run only from the command line",
+        Command::Sandbox(_) | Command::Demo | Command::Doctor(_) => Err(CliError::usage(
+            "the demo, the sandbox and the doctor run only from the command line",
         )),
     }
 }

@@ -45,7 +45,7 @@ impl Vars {
     }
 
     /// A variable's value; an empty or blank value counts as unset.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
@@ -79,7 +79,7 @@ fn config_error(vendor: &'static str) -> impl Fn(common_http::Error) -> CliError
 }
 
 /// Rokid connection flags.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct RokidConn {
     /// Rokid API key [default: $ROKID_API_KEY].
     #[arg(long, global = true, value_parser = secret, value_name = "KEY")]
@@ -102,7 +102,7 @@ impl RokidConn {
 }
 
 /// Sobot connection flags.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct SobotConn {
     /// Sobot appid [default: $SOBOT_APPID].
     #[arg(long, global = true, value_name = "APPID")]
@@ -150,7 +150,7 @@ impl SobotConn {
 }
 
 /// Itniotech connection flags.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct ItnioConn {
     /// Itniotech API key [default: $ITNIO_API_KEY].
     #[arg(long, global = true, value_parser = secret, value_name = "KEY")]

@@ -22,6 +22,8 @@ pub(crate) enum CliError {
     },
     /// Writing the output or a file failed: exit 1.
     Io(io::Error),
+    /// Some checks failed, each already reported (`doctor`): exit 1.
+    Failed(String),
 }
 
 impl CliError {
@@ -42,7 +44,7 @@ impl CliError {
             Self::Api { error, .. } if error.is_invalid_request() || error.is_config() => {
                 ExitCode::from(2)
             }
-            Self::Api { .. } | Self::Io(_) => ExitCode::from(1),
+            Self::Api { .. } | Self::Io(_) | Self::Failed(_) => ExitCode::from(1),
         }
     }
 
@@ -64,7 +66,7 @@ impl fmt::Display for CliError {
     /// header value, so no secret can appear).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Usage(message) => f.write_str(message),
+            Self::Usage(message) | Self::Failed(message) => f.write_str(message),
             Self::Io(error) => write!(f, "{error}"),
             Self::Api { vendor, error } => {
                 let mut text = format!("{vendor}: {error}");
@@ -104,6 +106,8 @@ mod tests {
         let invalid = CliError::api("rokid")(Error::invalid_request("pageSize must be >= 1"));
         assert_eq!(invalid.exit_code(), ExitCode::from(2));
         assert_eq!(CliError::usage("x").exit_code(), ExitCode::from(2));
+        let failed = CliError::Failed("1 of 9 calls failed".into());
+        assert_eq!(failed.exit_code(), ExitCode::from(1));
         let pipe = CliError::from(io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(pipe.is_broken_pipe());
     }

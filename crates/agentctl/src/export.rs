@@ -5,6 +5,7 @@ use std::io::Write;
 
 use common_http::PagedOperation;
 use common_http::paginate::Page;
+use common_http::tolerant::{RawRecord, Record};
 use futures::{Stream, TryStreamExt};
 use serde::Serialize;
 
@@ -43,10 +44,14 @@ impl Paging {
 /// page from the requested one, each record written as its page arrives (progress bar
 /// labelled `label`); otherwise the requested page alone.
 ///
+/// Every record is written, the ones the client could not read too: exactly as the vendor
+/// sent them (see [`Emitter::record`]), each with a warning on stderr. Nothing is lost, so
+/// the exit code stays 0.
+///
 /// Both read the same page stream. Taking only its first page sends exactly one request:
 /// the stream asks for the next page only when it is polled again, and it always yields
 /// the page it starts at, even an empty one.
-pub(crate) async fn listing<O>(
+pub(crate) async fn listing<O, T>(
     ctx: &mut Ctx<'_>,
     all: bool,
     operation: O,
@@ -55,27 +60,34 @@ pub(crate) async fn listing<O>(
     vendor: &'static str,
 ) -> Result<(), CliError>
 where
-    O: PagedOperation,
-    O::Item: Serialize,
+    O: PagedOperation<Item = Record<T>>,
+    T: Serialize,
 {
     let pages = operation.by_page();
+    let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, columns);
     if all {
-        let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, columns);
         all_pages(pages, &mut emitter, label, vendor).await?;
         return Ok(emitter.finish()?);
     }
     let mut pages = std::pin::pin!(pages);
-    match pages.try_next().await.map_err(CliError::api(vendor))? {
-        Some(page) => one_page(
-            ctx.format,
+    let (page, total) = match pages.try_next().await.map_err(CliError::api(vendor))? {
+        Some(page) => {
+            records(&mut emitter, &page.items, vendor)?;
+            (page.page, page.total)
+        }
+        None => (1, None),
+    };
+    emitter.finish()?;
+    // For `table`, a line saying where the page stands.
+    if ctx.format == Format::Table
+        && let Some(total) = total
+    {
+        writeln!(
             ctx.out,
-            columns,
-            &page.items,
-            page.page,
-            page.total,
-        ),
-        None => one_page::<O::Item>(ctx.format, ctx.out, columns, &[], 1, None),
+            "page {page}; {total} records in all (--all for every page)"
+        )?;
     }
+    Ok(())
 }
 
 /// Writes every record of every page to `emitter` as each page arrives, with a progress
@@ -88,7 +100,7 @@ async fn all_pages<T, S, W>(
 ) -> Result<u64, CliError>
 where
     T: Serialize,
-    S: Stream<Item = Result<Page<T>, common_http::Error>>,
+    S: Stream<Item = Result<Page<Record<T>>, common_http::Error>>,
     W: Write,
 {
     let progress = Progress::new(label, Unit::Records);
@@ -96,9 +108,7 @@ where
     let mut written = 0u64;
     while let Some(page) = pages.try_next().await.map_err(CliError::api(vendor))? {
         progress.set_total(page.total);
-        for item in &page.items {
-            emitter.item(item)?;
-        }
+        records(emitter, &page.items, vendor)?;
         written += page.items.len() as u64;
         progress.set(written);
     }
@@ -106,33 +116,46 @@ where
     Ok(written)
 }
 
-/// Writes one page's records, then (for `table`) a line saying where the page stands.
-fn one_page<T: Serialize>(
-    format: Format,
-    out: &mut dyn Write,
-    columns: Columns,
-    items: &[T],
-    page: u64,
-    total: Option<u64>,
+/// Writes one page's records; each one the client could not read is written as sent, with
+/// a warning.
+fn records<T: Serialize, W: Write>(
+    emitter: &mut Emitter<W>,
+    items: &[Record<T>],
+    vendor: &'static str,
 ) -> Result<(), CliError> {
-    crate::output::emit_list(format, &mut *out, columns, items)?;
-    if format == Format::Table
-        && let Some(total) = total
-    {
-        writeln!(
-            out,
-            "page {page}; {total} records in all (--all for every page)"
-        )?;
+    for item in items {
+        if let Some(raw) = item.raw() {
+            warn_raw(vendor, raw, Kept::Written);
+        }
+        emitter.record(item)?;
     }
     Ok(())
 }
 
-/// Says on stderr that a record could not be read and is written (or skipped, where only a
-/// typed record can be used) as the vendor sent it.
-pub(crate) fn warn_raw(vendor: &str, raw: &common_http::tolerant::RawRecord) {
-    tracing::warn!(
-        vendor,
-        reason = raw.reason(),
-        "a record could not be read; it is kept exactly as the vendor sent it"
-    );
+/// What became of a record that could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kept {
+    /// Written to the output exactly as the vendor sent it.
+    Written,
+    /// Skipped: the command needs the record's fields (`rokid reports`).
+    Skipped,
+}
+
+/// The longest reason a warning shows, in characters (a record sent as a JSON string is
+/// quoted whole in its reason).
+const MAX_REASON: usize = 160;
+
+/// Says on stderr (a warning, shown at the default verbosity) that a record of `vendor`
+/// could not be read, why, and what became of it.
+pub(crate) fn warn_raw(vendor: &str, raw: &RawRecord, kept: Kept) {
+    let mut reason: String = raw.reason().chars().take(MAX_REASON).collect();
+    if reason.len() < raw.reason().len() {
+        reason.push('…');
+    }
+    let reason = reason.as_str();
+    let what = match kept {
+        Kept::Written => "it is written exactly as the vendor sent it",
+        Kept::Skipped => "it is skipped",
+    };
+    tracing::warn!(vendor, reason, "a record could not be read; {what}");
 }

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod ctx;
 mod demo;
+mod doctor;
 mod error;
 mod export;
 mod itnio;
@@ -59,6 +60,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Demo => Box::pin(demo::run(&mut out)).await,
         Command::Sandbox(args) => sandbox::run(&args, format, &mut out).await,
+        // The report is a table unless another format is asked for, even off a terminal.
+        Command::Doctor(args) => {
+            let format = cli.global.format.unwrap_or(Format::Table);
+            doctor::run(args, format, &vars, &mut out).await
+        }
         vendor => {
             let mut ctx = Ctx {
                 format,

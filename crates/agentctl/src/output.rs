@@ -7,6 +7,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
+use common_http::tolerant::Record;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -260,30 +261,66 @@ impl<W: Write> Emitter<W> {
                 self.out.write_all(b"\n")?;
                 self.out.flush()?;
             }
-            Format::Csv => {
+            Format::Csv | Format::Table => {
                 let value = serde_json::to_value(item).map_err(io::Error::other)?;
-                let columns = self.choose(Some(&value));
-                if self.count == 0 {
-                    self.header(&columns)?;
-                }
-                let row: Vec<String> = columns
-                    .iter()
-                    .map(|c| csv_field(&cell(value.get(c.as_str()))))
-                    .collect();
-                writeln!(self.out, "{}", row.join(","))?;
-            }
-            Format::Table => {
-                let value = serde_json::to_value(item).map_err(io::Error::other)?;
-                let columns = self.choose(Some(&value));
-                let row = columns
-                    .iter()
-                    .map(|c| cell(value.get(c.as_str())))
-                    .collect();
-                self.rows.push(row);
+                self.row(&value, None)?;
             }
         }
         self.count += 1;
         Ok(())
+    }
+
+    /// Writes one record of a listing, read or not. A record the client could not read is
+    /// written exactly as the vendor sent it in `json` and `jsonl` (its JSON text, field
+    /// names and values unchanged); in `csv` and `table` one that is a JSON object fills
+    /// the columns it has, by name, and one that is not an object (a string or a number
+    /// where the record should be) is written with its JSON text in the first column, so
+    /// that every record still has its row.
+    pub(crate) fn record<T: Serialize>(&mut self, record: &Record<T>) -> io::Result<()> {
+        let Some(raw) = record.raw() else {
+            return self.item(record);
+        };
+        match self.format {
+            Format::Json | Format::Jsonl => self.item(record),
+            Format::Csv | Format::Table => {
+                let value = raw.value();
+                let text = (!value.is_object()).then(|| raw.json().trim());
+                self.row(&value, text)?;
+                self.count += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes (`csv`) or keeps (`table`) the row of one record: each column's cell looked
+    /// up by name in `value`, or, when `whole` is given, that text in the first column and
+    /// nothing in the others.
+    fn row(&mut self, value: &Value, whole: Option<&str>) -> io::Result<()> {
+        let columns = self.choose(Some(value));
+        let cells: Vec<String> = match whole {
+            Some(text) => (0..columns.len())
+                .map(|i| {
+                    if i == 0 {
+                        text.to_owned()
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect(),
+            None => columns
+                .iter()
+                .map(|c| cell(value.get(c.as_str())))
+                .collect(),
+        };
+        if self.format == Format::Table {
+            self.rows.push(cells);
+            return Ok(());
+        }
+        if self.count == 0 {
+            self.header(&columns)?;
+        }
+        let row: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        writeln!(self.out, "{}", row.join(","))
     }
 
     /// Ends the output (closes the JSON array, prints the table) and flushes.
@@ -435,6 +472,63 @@ mod tests {
         assert_eq!(render(Format::Jsonl, &items).lines().count(), 2);
         assert_eq!(render(Format::Csv, &items), "a,b\n1,\"x,y\"\n2,\n");
         assert!(render(Format::Table, &items).contains("(2 rows)"));
+    }
+
+    #[derive(Debug, serde::Deserialize, Serialize)]
+    struct Model {
+        a: i64,
+        b: String,
+    }
+
+    /// Records as a listing yields them: read, or kept as sent.
+    fn records(texts: &[&str]) -> Vec<Record<Model>> {
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap_or_else(|e| panic!("{t}: {e}")))
+            .collect()
+    }
+
+    fn render_records(format: Format, items: &[Record<Model>]) -> String {
+        const COLUMNS: Columns = Columns::of(&["a", "b"], &["a", "b"]);
+        let mut buf = Vec::new();
+        let mut e = Emitter::new(format, &mut buf, COLUMNS);
+        for i in items {
+            assert!(e.record(i).is_ok());
+        }
+        assert!(e.finish().is_ok());
+        String::from_utf8(buf).unwrap_or_default()
+    }
+
+    #[test]
+    fn unreadable_records_are_written_as_sent() {
+        let texts = [
+            r#"{"a":1,"b":"x"}"#,
+            r#"{"b":"y,z","a":{"ref":2},"c":null}"#,
+            r#""not a record""#,
+            "20",
+        ];
+        let items = records(&texts);
+        assert!(items[0].is_typed());
+        assert!(items[1..].iter().all(|r| r.raw().is_some()));
+        // json and jsonl: the vendor's text, unchanged.
+        let jsonl = render_records(Format::Jsonl, &items);
+        assert_eq!(jsonl.lines().collect::<Vec<_>>(), texts);
+        let json: Value =
+            serde_json::from_str(&render_records(Format::Json, &items)).unwrap_or_default();
+        let want: Vec<Value> = texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap_or_default())
+            .collect();
+        assert_eq!(json, Value::Array(want));
+        // csv: an object fills its columns by name; anything else is its JSON text in the
+        // first column.
+        assert_eq!(
+            render_records(Format::Csv, &items),
+            "a,b\n1,x\n\"{\"\"ref\"\":2}\",\"y,z\"\n\"\"\"not a record\"\"\",\n20,\n"
+        );
+        let table = render_records(Format::Table, &items);
+        assert!(table.contains("(4 rows)"), "{table}");
+        assert!(table.contains("\"not a record\""), "{table}");
     }
 
     /// Every field a model serialises (read from the vendor docs' examples) has a CSV

@@ -220,7 +220,7 @@ async fn reports(
         let record = match record.into_typed() {
             Ok(record) => record,
             Err(raw) => {
-                crate::export::warn_raw(VENDOR, &raw);
+                crate::export::warn_raw(VENDOR, &raw, crate::export::Kept::Skipped);
                 continue;
             }
         };

@@ -23,6 +23,20 @@ pub(crate) async fn sandbox() -> Sandbox {
         .unwrap()
 }
 
+/// A sandbox in quirks mode: drifted JSON and, now and then, a record no client can read
+/// (at least one in any 20 records of a listing: 100 records give every listing, a Rokid
+/// user's work records included, more than 20).
+pub(crate) async fn quirks_sandbox() -> Sandbox {
+    Sandbox::builder()
+        .records(100)
+        .document_bytes(4096)
+        .stream_pace(std::time::Duration::from_millis(1))
+        .quirks(true)
+        .start()
+        .await
+        .unwrap()
+}
+
 /// `agentctl` with no vendor variable from the developer's environment.
 pub(crate) fn agentctl() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_agentctl"));
