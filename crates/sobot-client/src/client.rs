@@ -21,7 +21,9 @@ use crate::generated::{
     ListTimezonesRequest, QuestionRequest, RecordListParams, SendCallbackList,
     SendQuestionCallback, SourceListParams, Suggest,
 };
-use crate::token::{DEFAULT_REFRESH_MARGIN, TokenManager};
+use crate::token::{
+    DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_FAILURE_BACKOFF, TokenManager, TokenSettings,
+};
 
 /// The `language` header sent to the statistics endpoints unless configured otherwise.
 pub const DEFAULT_LANGUAGE: &str = "en";
@@ -109,6 +111,7 @@ pub struct SobotClientBuilder {
     invalid_codes: BTreeSet<String>,
     clock: Arc<dyn Clock>,
     refresh_margin: Duration,
+    token_failure_backoff: Duration,
     config: ClientConfigBuilder,
 }
 
@@ -141,6 +144,7 @@ impl Default for SobotClientBuilder {
                 .collect(),
             clock: Arc::new(SystemClock),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
+            token_failure_backoff: DEFAULT_TOKEN_FAILURE_BACKOFF,
             config: ClientConfigBuilder::default(),
         }
     }
@@ -236,10 +240,33 @@ impl SobotClientBuilder {
         self
     }
 
-    /// How long before its expiry a token is replaced (5 minutes by default; never later
-    /// than half its lifetime).
+    /// How long before its expiry a token is replaced (5 minutes by default; never before
+    /// half its lifetime has passed).
+    ///
+    /// The lifetime is the answer's `expires_in` clamped to
+    /// [`MIN_TOKEN_LIFETIME`](crate::MIN_TOKEN_LIFETIME) ..=
+    /// [`MAX_TOKEN_LIFETIME`](crate::MAX_TOKEN_LIFETIME) (60 s ..= 86400 s): a `0`,
+    /// negative or tiny lifetime is kept at least 30 s, a huge one at most a day minus the
+    /// margin. Each `get_token` invalidates the previous token, so one refresh serves every
+    /// waiting caller, and a caller rejected with an older token retries with the newer one
+    /// instead of fetching again.
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
+        self
+    }
+
+    /// How long a failed token refresh is remembered
+    /// ([`DEFAULT_TOKEN_FAILURE_BACKOFF`](crate::DEFAULT_TOKEN_FAILURE_BACKOFF), 5 s, by
+    /// default).
+    ///
+    /// A refresh is retried by the client's retry policy; once it fails for good, the
+    /// callers that waited for it and every call within this backoff (retries included)
+    /// fail at once with the same error instead of asking `get_token` again. An outage of
+    /// the token endpoint so costs at most the policy's attempts in `get_token` requests per
+    /// backoff, however many calls there are. If the current token has not reached the end
+    /// of its lifetime, it stays in use instead. `Duration::ZERO` remembers nothing.
+    pub fn token_failure_backoff(mut self, backoff: Duration) -> Self {
+        self.token_failure_backoff = backoff;
         self
     }
 
@@ -274,11 +301,14 @@ impl SobotClientBuilder {
         let token_http = HttpClient::new(config, Arc::new(NoAuth))?;
         let tokens = Arc::new(TokenManager::new(
             token_http.clone(),
-            appid,
-            app_key,
-            self.clock,
-            self.refresh_margin,
-            self.invalid_codes,
+            TokenSettings {
+                appid,
+                app_key,
+                clock: self.clock,
+                refresh_margin: self.refresh_margin,
+                failure_backoff: self.token_failure_backoff,
+                invalid_codes: self.invalid_codes,
+            },
         ));
         let api = token_http.sibling(&api_base, tokens.clone())?;
         Ok(SobotClient {

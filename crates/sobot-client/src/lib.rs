@@ -3,7 +3,11 @@
 //! - [`SobotClient`]: built with [`SobotClient::builder`] or [`SobotClient::from_env`], with
 //!   region presets ([`Region`]) and base-URL overrides. It manages one shared token
 //!   (signed `get_token`, refreshed ahead of expiry by one caller at a time, re-acquired
-//!   once when the API says it is invalid).
+//!   once when the API says it is invalid). Its lifetime is clamped to 60 s ..= 86400 s
+//!   ([`MIN_TOKEN_LIFETIME`], [`MAX_TOKEN_LIFETIME`]) whatever `expires_in` says, and a
+//!   failed refresh is shared with every caller for a short backoff
+//!   ([`SobotClientBuilder::token_failure_backoff`]), so an outage of the token endpoint
+//!   costs at most the retry policy's attempts in `get_token` requests, however many calls.
 //! - Q&A: [`SobotClient::ask_init`], [`SobotClient::ask_stream`] (a stream of typed
 //!   [`AnswerEvent`]s), [`SobotClient::ask`] (the answers at once),
 //!   [`SobotClient::end_session`], [`SobotClient::fetch_push_info`] and
@@ -54,4 +58,7 @@ pub use client::{
 pub use conversation::Conversation;
 pub use generated::*;
 pub use push::{PollOptions, is_final, push_data};
-pub use token::{DEFAULT_REFRESH_MARGIN, sign};
+pub use token::{
+    DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_FAILURE_BACKOFF, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME,
+    sign,
+};
