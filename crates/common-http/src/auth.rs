@@ -46,6 +46,14 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Whether this scheme puts credentials on requests. A client whose scheme does follows
+    /// a redirect only within the origin (scheme, host, port) the request was made for, so
+    /// no credential header ever reaches another host; one whose scheme does not (a CDN
+    /// download) follows redirects anywhere. Default: `true`.
+    fn sends_credentials(&self) -> bool {
+        true
+    }
+
     /// The error a call ends with once its credentials were rejected for good (after the
     /// one retry), for a scheme that can say more about why (Itniotech: a timestamp
     /// rejected twice, even freshly signed, means the local clock is off). Default: the
@@ -66,6 +74,10 @@ impl Authenticator for NoAuth {
         _request: &mut reqwest::Request,
     ) -> Result<CredentialGeneration, Error> {
         Ok(CredentialGeneration::default())
+    }
+
+    fn sends_credentials(&self) -> bool {
+        false
     }
 }
 

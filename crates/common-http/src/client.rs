@@ -1,4 +1,26 @@
 //! [`HttpClient`]: one attempt loop for every vendor.
+//!
+//! # Redirects
+//!
+//! The client follows redirects itself (reqwest's own following is turned off: on a
+//! cross-host redirect it strips only `Authorization` and `Cookie`, so a vendor header such
+//! as Sobot's `token` or Itniotech's `Api-Key`/`Sign` would reach the other host):
+//!
+//! - `301`, `302`, `303`, `307`, `308` with a `Location` are followed, at most
+//!   [`MAX_REDIRECTS`] hops per attempt. Each hop is rebuilt from the [`RequestSpec`] and
+//!   authenticated afresh; `307`/`308` keep the method and body, `303` (and `301`/`302` of
+//!   a `POST`) continue as a `GET` without a body.
+//! - A client whose [`Authenticator`] sends credentials follows only redirects within the
+//!   origin (scheme, host, port) of the request. A redirect to another origin is not
+//!   followed: the call ends with an error for which [`Error::is_redirect`] is true, and no
+//!   request (so no credential) was sent to that origin.
+//! - A client without credentials ([`NoAuth`](crate::NoAuth), e.g. Rokid's document
+//!   downloads from CDN hosts) follows redirects to any http(s) origin.
+//!
+//! A `reqwest::Client` supplied through
+//! [`ClientConfigBuilder::http_client`](crate::ClientConfigBuilder::http_client) must be
+//! built with `redirect(reqwest::redirect::Policy::none())`: reqwest offers no way to read
+//! a client's policy back, and one that follows redirects itself bypasses this check.
 
 use std::fmt;
 use std::future::Future;
@@ -14,6 +36,9 @@ use crate::drift::DriftLedger;
 use crate::envelope::Envelope;
 use crate::retry::parse_retry_after;
 use crate::{ClientConfig, Error, RequestSpec};
+
+/// The most redirects followed within one attempt.
+pub const MAX_REDIRECTS: u32 = 10;
 
 /// A vendor-neutral HTTP client: builds each attempt from a [`RequestSpec`],
 /// authenticates it, applies the timeout, retries what is safe, and decodes envelopes.
@@ -63,6 +88,7 @@ impl HttpClient {
             None => reqwest::Client::builder()
                 .connect_timeout(config.connect_timeout)
                 .user_agent(config.user_agent.clone())
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))?,
         };
@@ -179,7 +205,7 @@ impl HttpClient {
                 attempt += 1;
                 tracing::Span::current().record("attempt", attempt);
                 let started = Instant::now();
-                let outcome = self.attempt(spec, timeout, &finish).await;
+                let outcome = self.attempt(spec, timeout, policy, &finish).await;
                 tracing::Span::current().record("latency_ms", started.elapsed().as_millis() as u64);
                 let Attempt {
                     result,
@@ -209,8 +235,9 @@ impl HttpClient {
                     };
                     return Err(self.inner.auth.explain_rejection(err.into_auth(message)));
                 }
-                // A connect error means nothing reached the server: safe for any request.
-                let may_retry = err.is_retryable() && (idempotent || err.is_connect());
+                // Nothing reached the server (no connection, or the credentials could not
+                // be obtained in time): safe for any request.
+                let may_retry = err.is_retryable() && (idempotent || err.is_not_sent());
                 let wait = if may_retry {
                     policy.next_wait(attempt, retry_after)
                 } else {
@@ -237,6 +264,7 @@ impl HttpClient {
         &self,
         spec: &RequestSpec,
         timeout: Duration,
+        policy: &crate::RetryPolicy,
         finish: &F,
     ) -> Attempt<T>
     where
@@ -245,36 +273,139 @@ impl HttpClient {
     {
         let mut retry_after = None;
         let mut generation = CredentialGeneration::default();
+        let mut sent = false;
         let work = async {
-            let mut request = spec.build(&self.inner.config.base_url)?;
-            generation = self.inner.auth.authenticate(&mut request).await?;
-            let response = self
-                .inner
-                .http
-                .execute(request)
-                .await
-                .map_err(Error::from_reqwest)?;
+            let auth = &self.inner.auth;
+            let mut hop: Option<(url::Url, bool)> = None;
+            let mut hops = 0;
+            let response = loop {
+                let mut request = spec
+                    .build(&self.inner.config.base_url)
+                    .map_err(|e| e.with_not_sent(!sent))?;
+                if let Some((url, as_get)) = &hop {
+                    redirect_request(&mut request, url, *as_get);
+                }
+                generation = auth
+                    .authenticate(&mut request)
+                    .await
+                    .map_err(|e| e.with_not_sent(!sent))?;
+                let method = request.method().clone();
+                let first = !sent;
+                sent = true;
+                let response = self.inner.http.execute(request).await.map_err(|e| {
+                    let err = Error::from_reqwest(e);
+                    // Only a connect error of the first hop proves nothing was sent.
+                    let not_sent = first && err.is_not_sent();
+                    err.with_not_sent(not_sent)
+                })?;
+                let Some(next) = redirect_target(&response, &method, auth.sends_credentials())?
+                else {
+                    break response;
+                };
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(Error::redirect(format!(
+                        "more than {MAX_REDIRECTS} redirects"
+                    )));
+                }
+                let as_get = next.1 || hop.as_ref().is_some_and(|(_, g)| *g);
+                hop = Some((next.0, as_get));
+            };
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
             if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
             {
-                retry_after = response
-                    .headers()
-                    .get(http::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                // A value that cannot be read never means "retry sooner": it waits the
+                // longest wait the policy accepts.
+                retry_after = response.headers().get(http::header::RETRY_AFTER).map(|v| {
+                    v.to_str()
+                        .ok()
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                        .unwrap_or_else(|| policy.retry_after_limit())
+                });
             }
             finish(response).await
         };
         let result = match tokio::time::timeout(timeout, work).await {
             Ok(result) => result,
-            Err(_) => Err(Error::timeout(Some(timeout))),
+            // Still building or authenticating (a token fetch that hangs): nothing left.
+            Err(_) => Err(Error::timeout(Some(timeout)).with_not_sent(!sent)),
         };
         Attempt {
             result,
             retry_after,
             generation,
         }
+    }
+}
+
+/// The origin of a URL: scheme, host and port (the scheme's default when not written).
+fn origin(url: &url::Url) -> (String, Option<url::Host<String>>, Option<u16>) {
+    (
+        url.scheme().to_owned(),
+        url.host().map(|h| h.to_owned()),
+        url.port_or_known_default(),
+    )
+}
+
+/// `scheme://host:port` of a URL, for messages (never its path or query).
+fn show_origin(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
+/// Where a redirect response sends the request, and whether the next hop is a `GET`
+/// without a body; `None` when the response is not a redirect to follow.
+fn redirect_target(
+    response: &reqwest::Response,
+    method: &http::Method,
+    credentials: bool,
+) -> Result<Option<(url::Url, bool)>, Error> {
+    let status = response.status();
+    let as_get = match status.as_u16() {
+        307 | 308 => false,
+        303 => *method != http::Method::HEAD,
+        301 | 302 => *method == http::Method::POST,
+        _ => return Ok(None),
+    };
+    let Some(location) = response.headers().get(http::header::LOCATION) else {
+        return Ok(None);
+    };
+    let from = response.url();
+    let to = location
+        .to_str()
+        .ok()
+        .and_then(|l| from.join(l).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            Error::redirect(format!(
+                "HTTP {status} from {} with an unusable `Location`",
+                show_origin(from)
+            ))
+        })?;
+    if credentials && origin(&to) != origin(from) {
+        return Err(Error::redirect(format!(
+            "HTTP {status} from {} to another origin ({}); a client with credentials \
+             follows redirects only within its origin, so nothing was sent there",
+            show_origin(from),
+            show_origin(&to)
+        )));
+    }
+    Ok(Some((to, as_get)))
+}
+
+/// Points a freshly built request at a redirect's target (before it is authenticated).
+fn redirect_request(request: &mut reqwest::Request, url: &url::Url, as_get: bool) {
+    *request.url_mut() = url.clone();
+    if as_get {
+        *request.method_mut() = http::Method::GET;
+        *request.body_mut() = None;
+        let headers = request.headers_mut();
+        headers.remove(http::header::CONTENT_TYPE);
+        headers.remove(http::header::CONTENT_LENGTH);
     }
 }
 

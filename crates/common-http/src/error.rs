@@ -25,6 +25,8 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub struct Error {
     kind: Kind,
     source: Option<BoxError>,
+    /// Raised before the request left (see [`Error::is_not_sent`]).
+    not_sent: bool,
 }
 
 #[derive(Debug)]
@@ -52,6 +54,9 @@ enum Kind {
     Stream { message: String },
     /// Configuration that cannot work (bad base URL, TLS set-up).
     Config { message: String },
+    /// A redirect that was not followed (to another origin with credentials, too many hops,
+    /// an unusable `Location`).
+    Redirect { message: String },
     /// A local I/O failure (writing a download to disk); never retried.
     Io { message: String },
 }
@@ -122,7 +127,11 @@ impl fmt::Display for ApiError {
 // a caller inspects errors through the predicates and accessors, never builds one.
 impl Error {
     fn new(kind: Kind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            not_sent: false,
+        }
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -204,6 +213,21 @@ impl Error {
         })
     }
 
+    /// A redirect that was not followed; `message` says why (never the whole URL).
+    #[doc(hidden)]
+    pub fn redirect(message: impl Into<String>) -> Self {
+        Self::new(Kind::Redirect {
+            message: message.into(),
+        })
+    }
+
+    /// Marks (or unmarks) the error as raised before the request left.
+    #[doc(hidden)]
+    pub fn with_not_sent(mut self, yes: bool) -> Self {
+        self.not_sent = yes;
+        self
+    }
+
     /// A local I/O failure, e.g. writing a download; `message` says what was being done.
     #[doc(hidden)]
     pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
@@ -235,8 +259,11 @@ impl Error {
             // one of those, and for us that is the connection failing, not bad JSON.
             Kind::Transport
         };
+        let not_sent = matches!(kind, Kind::Connect | Kind::Config { .. });
         // The URL may carry query parameters a vendor treats as secret (Sobot's sign).
-        Self::new(kind).with_source(err.without_url())
+        Self::new(kind)
+            .with_source(err.without_url())
+            .with_not_sent(not_sent)
     }
 
     /// The request broke a documented constraint and was never sent.
@@ -292,6 +319,22 @@ impl Error {
     /// The configuration cannot work.
     pub fn is_config(&self) -> bool {
         matches!(self.kind, Kind::Config { .. })
+    }
+
+    /// A redirect was not followed: to another origin (scheme, host, port) by a client
+    /// that sends credentials (so no credential left for that origin), more than 10 hops,
+    /// or a `Location` that cannot be used.
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.kind, Kind::Redirect { .. })
+    }
+
+    /// The request never left: it was invalid, the configuration could not build it, the
+    /// credentials could not be obtained (a token fetch that failed or timed out, whatever
+    /// [`Error::is_timeout`] says), or no connection could be made. Nothing reached the
+    /// server, so even a non-idempotent call is safe to try again when
+    /// [`Error::is_retryable`] is true.
+    pub fn is_not_sent(&self) -> bool {
+        self.not_sent || matches!(self.kind, Kind::InvalidRequest { .. })
     }
 
     /// Whether trying again may succeed, for a request that is safe to repeat: connect
@@ -401,9 +444,15 @@ impl Error {
                     vendor: Some(api),
                 },
                 source: self.source,
+                not_sent: self.not_sent,
             },
             Kind::Auth { .. } => self,
-            _ => Self::auth(message, None).with_source(self),
+            _ => {
+                let not_sent = self.not_sent;
+                Self::auth(message, None)
+                    .with_source(self)
+                    .with_not_sent(not_sent)
+            }
         }
     }
 
@@ -424,6 +473,9 @@ impl fmt::Debug for Error {
         d.field("kind", &self.kind);
         if let Some(source) = &self.source {
             d.field("source", &source.to_string());
+        }
+        if self.not_sent {
+            d.field("not_sent", &true);
         }
         d.finish()
     }
@@ -459,6 +511,7 @@ impl fmt::Display for Error {
             Kind::Decode { path, .. } => write!(f, "could not decode the response at `{path}`"),
             Kind::Stream { message } => write!(f, "broken event stream: {message}"),
             Kind::Config { message } => write!(f, "invalid configuration: {message}"),
+            Kind::Redirect { message } => write!(f, "redirect not followed: {message}"),
             Kind::Io { message } => write!(f, "{message}"),
         }
     }

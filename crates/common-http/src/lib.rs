@@ -47,7 +47,7 @@ pub mod validate;
 
 pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth};
 pub use builder::{Clock, EnvVars, SystemClock, clock_from_unix_seconds};
-pub use client::HttpClient;
+pub use client::{HttpClient, MAX_REDIRECTS};
 pub use config::{ClientConfig, ClientConfigBuilder, DEFAULT_USER_AGENT};
 pub use drift::{DriftEntry, DriftKind, DriftLedger};
 pub use envelope::{Bare, Envelope, EnvelopeFields, decode_json, success_payload};

@@ -88,6 +88,12 @@ impl RetryPolicy {
         self
     }
 
+    /// The longest `Retry-After` honoured ([`RetryPolicy::max_retry_after`]); also the wait
+    /// after a `Retry-After` that cannot be read.
+    pub fn retry_after_limit(&self) -> Duration {
+        self.max_retry_after
+    }
+
     /// Total attempts including the first.
     pub fn attempts(&self) -> u32 {
         self.max_attempts
@@ -124,10 +130,19 @@ impl RetryPolicy {
 }
 
 /// Parses a `Retry-After` header value: delay-seconds or an HTTP date.
+///
+/// A number of seconds too large for a `u64` is [`Duration::MAX`] ("not before a very long
+/// time"), never "absent": a policy then gives up rather than retrying sooner. `None` means
+/// the value could not be read at all; the client then waits the policy's longest accepted
+/// `Retry-After` ([`RetryPolicy::retry_after_limit`]), never less.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
@@ -215,5 +230,14 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_retry_after_too_large_for_a_u64_is_a_very_long_wait_not_none() {
+        let now = SystemTime::UNIX_EPOCH;
+        let huge = parse_retry_after("184467440737095516160000", now);
+        assert_eq!(huge, Some(Duration::MAX));
+        assert_eq!(RetryPolicy::default().next_wait(1, huge), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 }

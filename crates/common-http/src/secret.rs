@@ -64,11 +64,16 @@ impl PartialEq for Secret {
 impl Eq for Secret {}
 
 /// Byte equality whose running time does not depend on where the first difference is.
+///
+/// Unequal lengths return `false` at once (the length is not secret). The comparison of
+/// equal-length inputs is [`subtle::ConstantTimeEq`], whose result goes through an
+/// optimisation barrier, so the compiler cannot turn it into an early exit.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
     if a.len() != b.len() {
         return false;
     }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(a.ct_eq(b))
 }
 
 #[cfg(test)]
@@ -93,6 +98,24 @@ mod tests {
         );
         assert!(!holder.contains("sk-live"), "{holder}");
         assert_eq!(secret.expose(), "sk-live-123");
+    }
+
+    #[test]
+    fn constant_time_eq_compares_bytes_through_subtle() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"sk-1", b"sk-1"));
+        assert!(!constant_time_eq(b"sk-1", b"sk-2"));
+        assert!(!constant_time_eq(b"sk-1", b"sk-10"));
+        // A hand-written fold can be compiled into an early exit; the comparison must go
+        // through `subtle`'s optimisation barrier.
+        let source = include_str!("secret.rs");
+        let body = source
+            .split("pub fn constant_time_eq")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}\n").next())
+            .unwrap_or_default();
+        assert!(body.contains(".ct_eq("), "{body}");
+        assert!(!body.contains("fold("), "{body}");
     }
 
     #[test]

@@ -99,6 +99,8 @@ enum Line {
 /// ```
 pub struct Decoder {
     max_line_len: usize,
+    /// The largest data of one event (its `data` values and the newlines between them).
+    max_event_len: usize,
     /// Bytes pushed but not parsed yet, from `pending_pos` on.
     pending: Vec<u8>,
     pending_pos: usize,
@@ -143,6 +145,10 @@ impl Decoder {
     /// the client buffer.
     pub const DEFAULT_MAX_LINE_LEN: usize = 4 * 1024 * 1024;
 
+    /// The default maximum size of one event's data, in bytes: the same 4 MiB as a line,
+    /// so that endless short `data` lines cannot grow one event without bound either.
+    pub const DEFAULT_MAX_EVENT_LEN: usize = Self::DEFAULT_MAX_LINE_LEN;
+
     /// A decoder with the default maximum line length, [`Self::DEFAULT_MAX_LINE_LEN`].
     #[must_use]
     pub fn new() -> Self {
@@ -158,6 +164,7 @@ impl Decoder {
     pub fn with_max_line_len(max: usize) -> Self {
         Self {
             max_line_len: max,
+            max_event_len: Self::DEFAULT_MAX_EVENT_LEN,
             pending: Vec::new(),
             pending_pos: 0,
             bom_matched: Some(0),
@@ -182,6 +189,22 @@ impl Decoder {
     #[must_use]
     pub fn max_line_len(&self) -> usize {
         self.max_line_len
+    }
+
+    /// Rejects an event whose data (its `data` values, each followed by a newline) grows
+    /// past `max` bytes with [`DecodeError::EventTooLarge`], instead of buffering it
+    /// (default [`Self::DEFAULT_MAX_EVENT_LEN`]). The rest of that event's block is
+    /// dropped, like after any other error.
+    #[must_use]
+    pub fn with_max_event_len(mut self, max: usize) -> Self {
+        self.max_event_len = max;
+        self
+    }
+
+    /// The maximum size of one event's data this decoder accepts, in bytes.
+    #[must_use]
+    pub fn max_event_len(&self) -> usize {
+        self.max_event_len
     }
 
     /// Feeds the next chunk of the stream.
@@ -279,7 +302,7 @@ impl Decoder {
         *self = Self {
             last_event_id: std::mem::take(&mut self.last_event_id),
             reconnection_time: self.reconnection_time,
-            ..Self::with_max_line_len(self.max_line_len)
+            ..Self::with_max_line_len(self.max_line_len).with_max_event_len(self.max_event_len)
         };
     }
 
@@ -580,6 +603,20 @@ impl Decoder {
         let tail = &bytes[whole..];
         self.carry[..tail.len()].copy_from_slice(tail);
         self.carry_len = tail.len();
+        self.check_event_len();
+    }
+
+    /// Fails the event once its data grew past the event bound, and stops buffering it.
+    fn check_event_len(&mut self) {
+        if self.data.len() + self.carry_len <= self.max_event_len || self.skip_block {
+            return;
+        }
+        if matches!(self.line, Line::Data { .. }) {
+            self.line = Line::Discard;
+        }
+        self.fail(DecodeError::EventTooLarge {
+            max: self.max_event_len,
+        });
     }
 
     /// Appends the value of a whole `data` line, and its newline: one validation call, no
@@ -596,6 +633,7 @@ impl Decoder {
             Ok(text) => {
                 self.data.push_str(text);
                 self.data.push('\n');
+                self.check_event_len();
             }
             Err(_) => self.invalid_data(),
         }
@@ -608,6 +646,7 @@ impl Decoder {
             self.invalid_data();
         } else if !self.data_invalid {
             self.data.push('\n');
+            self.check_event_len();
         }
     }
 

@@ -24,7 +24,9 @@
 //! - Invalid UTF-8 in a value that ends up in an [`Event`] is reported as
 //!   [`DecodeError::InvalidUtf8`] instead of being replaced by U+FFFD.
 //! - A line longer than the configured maximum is reported as
-//!   [`DecodeError::LineTooLong`] instead of being buffered without bound.
+//!   [`DecodeError::LineTooLong`] instead of being buffered without bound, and an event
+//!   whose data grows past the maximum event size (endless short `data` lines) as
+//!   [`DecodeError::EventTooLarge`].
 //!
 //! ```
 //! use common_http::sse::Decoder;
@@ -99,6 +101,17 @@ pub enum DecodeError {
     #[error("SSE line longer than {max} bytes")]
     LineTooLong {
         /// The configured maximum line length, in bytes.
+        max: usize,
+    },
+    /// One event's data (its `data` values and the newlines between them) exceeded the
+    /// maximum event size ([`Decoder::with_max_event_len`]).
+    ///
+    /// The line bound alone does not bound an event: a server sending endless short `data`
+    /// lines without the empty line that ends the event would grow it forever. The decoder
+    /// stops buffering as soon as the bound is crossed and drops the rest of the block.
+    #[error("SSE event larger than {max} bytes")]
+    EventTooLarge {
+        /// The configured maximum event size, in bytes.
         max: usize,
     },
     /// A `data`, `event` or `id` value was not valid UTF-8.

@@ -95,7 +95,18 @@ impl<S: TryStream> EventStream<S> {
     /// already buffered.
     #[must_use]
     pub fn with_max_line_len(mut self, max: usize) -> Self {
-        self.decoder = Decoder::with_max_line_len(max);
+        self.decoder =
+            Decoder::with_max_line_len(max).with_max_event_len(self.decoder.max_event_len());
+        self
+    }
+
+    /// Rejects events whose data grows past `max` bytes with
+    /// [`DecodeError::EventTooLarge`](super::DecodeError::EventTooLarge) (see
+    /// [`Decoder::with_max_event_len`]). Call it before the first poll.
+    #[must_use]
+    pub fn with_max_event_len(mut self, max: usize) -> Self {
+        self.decoder =
+            Decoder::with_max_line_len(self.decoder.max_line_len()).with_max_event_len(max);
         self
     }
 

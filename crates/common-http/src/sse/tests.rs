@@ -863,3 +863,74 @@ proptest! {
         prop_assert_eq!(&decode_with(max, &bytes), &whole);
     }
 }
+
+#[test]
+fn endless_short_data_lines_do_not_grow_one_event_without_bound() {
+    let mut decoder = Decoder::new().with_max_event_len(64);
+    assert_eq!(decoder.max_event_len(), 64);
+    for _ in 0..1000 {
+        decoder.push(b"data: abc\n");
+    }
+    assert_eq!(
+        decoder.next_event(),
+        Some(Err(DecodeError::EventTooLarge { max: 64 }))
+    );
+    assert_eq!(decoder.next_event(), None, "reported once");
+    assert!(decoder.buffered_capacity() <= 64 * 1024);
+    // Empty `data` lines count too (each adds a newline).
+    decoder.push(b"\n");
+    for _ in 0..100 {
+        decoder.push(b"data\n");
+    }
+    assert_eq!(
+        decoder.next_event(),
+        Some(Err(DecodeError::EventTooLarge { max: 64 }))
+    );
+    // The rest of the block is dropped; the next block decodes.
+    decoder.push(b"data: still\n\ndata: next\n\n");
+    assert_eq!(decoder.next_event(), Some(Ok(message("next"))));
+}
+
+#[test]
+fn the_default_event_bound_is_the_line_bound_and_covers_streamed_lines() {
+    let mut decoder = Decoder::new();
+    assert_eq!(
+        Decoder::DEFAULT_MAX_EVENT_LEN,
+        Decoder::DEFAULT_MAX_LINE_LEN
+    );
+    assert_eq!(decoder.max_event_len(), Decoder::DEFAULT_MAX_EVENT_LEN);
+    // 64 KiB data lines, each well under the line bound, past the event bound together.
+    let line = format!("data: {}\n", "x".repeat(64 * 1024));
+    let mut found = None;
+    for _ in 0..100 {
+        decoder.push(line.as_bytes());
+        if let Some(item) = decoder.next_event() {
+            found = Some(item);
+            break;
+        }
+    }
+    let max = Decoder::DEFAULT_MAX_EVENT_LEN;
+    assert_eq!(found, Some(Err(DecodeError::EventTooLarge { max })));
+    assert!(decoder.buffered_capacity() <= 2 * max);
+
+    // A single long line, streamed into the data buffer, is bounded by the event bound too.
+    let mut decoder = Decoder::with_max_line_len(1 << 20).with_max_event_len(1000);
+    decoder.push(b"data: ");
+    decoder.push(&[b'y'; 20_000]);
+    assert_eq!(
+        decoder.next_event(),
+        Some(Err(DecodeError::EventTooLarge { max: 1000 }))
+    );
+}
+
+#[tokio::test]
+async fn an_event_stream_ends_with_a_typed_error_on_an_endless_event() {
+    let chunks: Vec<Result<&[u8], std::io::Error>> =
+        (0..100).map(|_| Ok(&b"data: 0123\n"[..])).collect();
+    let mut events = EventStream::new(chunk_stream(chunks)).with_max_event_len(100);
+    assert!(matches!(
+        events.next().await.unwrap(),
+        Err(StreamError::Decode(DecodeError::EventTooLarge { max: 100 }))
+    ));
+    assert!(events.next().await.is_none());
+}
