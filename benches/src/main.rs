@@ -8,7 +8,7 @@
 //!
 //! Flags: `--quick` (fewer rounds, no clean build timings), `--write` (rewrite the
 //! figures section of `BENCHMARKS.md`), `--only NAME[,NAME]` (per-call, export, sse,
-//! latency, stampede, memory, footprint).
+//! latency, stampede, tolerant, memory, footprint; an unknown name is an error).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod alloc;
@@ -21,6 +21,7 @@ mod sse_decode;
 mod sse_latency;
 mod stampede;
 mod stats;
+mod tolerant_decode;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -58,12 +59,13 @@ impl Env {
 type Run = fn(&Env) -> Outcome<Vec<Figure>>;
 
 /// The figures, in the order of the issue (memory last: it needs `agentctl`).
-const FIGURES: [(&str, Run); 7] = [
+const FIGURES: [(&str, Run); 8] = [
     ("per-call", per_call::run),
     ("export", export::run),
     ("sse", sse_decode::run),
     ("latency", sse_latency::run),
     ("stampede", stampede::run),
+    ("tolerant", tolerant_decode::run),
     ("memory", memory::run),
     ("footprint", footprint::run),
 ];
@@ -86,6 +88,18 @@ fn main() -> ExitCode {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(str::to_owned).collect());
+    if let Some(unknown) = only
+        .iter()
+        .flatten()
+        .find(|n| !FIGURES.iter().any(|(name, _)| name == n))
+    {
+        let names: Vec<&str> = FIGURES.iter().map(|(name, _)| *name).collect();
+        eprintln!(
+            "bench-report: no figure `{unknown}` (--only takes {})",
+            names.join(",")
+        );
+        return ExitCode::FAILURE;
+    }
     let env = match runtimes(quick) {
         Ok(env) => env,
         Err(e) => {
