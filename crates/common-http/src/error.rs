@@ -59,6 +59,9 @@ enum Kind {
     Redirect { message: String },
     /// A local I/O failure (writing a download to disk); never retried.
     Io { message: String },
+    /// A listing whose server reports no count answered the same page again: the walk
+    /// was stopped instead of running forever.
+    RepeatedPage { page: u64 },
 }
 
 /// A vendor's own error report: the code and message from its envelope.
@@ -213,6 +216,12 @@ impl Error {
         })
     }
 
+    /// A listing's page `page` repeated the page before it.
+    #[doc(hidden)]
+    pub fn repeated_page(page: u64) -> Self {
+        Self::new(Kind::RepeatedPage { page })
+    }
+
     /// A redirect that was not followed; `message` says why (never the whole URL).
     #[doc(hidden)]
     pub fn redirect(message: impl Into<String>) -> Self {
@@ -326,6 +335,12 @@ impl Error {
     /// or a `Location` that cannot be used.
     pub fn is_redirect(&self) -> bool {
         matches!(self.kind, Kind::Redirect { .. })
+    }
+
+    /// A walk over a listing stopped because a page repeated the one before it while the
+    /// server reported no count (it would otherwise never end).
+    pub fn is_repeated_page(&self) -> bool {
+        matches!(self.kind, Kind::RepeatedPage { .. })
     }
 
     /// The request never left: it was invalid, the configuration could not build it, the
@@ -513,6 +528,11 @@ impl fmt::Display for Error {
             Kind::Config { message } => write!(f, "invalid configuration: {message}"),
             Kind::Redirect { message } => write!(f, "redirect not followed: {message}"),
             Kind::Io { message } => write!(f, "{message}"),
+            Kind::RepeatedPage { page } => write!(
+                f,
+                "page {page} repeats the page before it and the server reports no count: the \
+                 walk was stopped (it would never end)"
+            ),
         }
     }
 }

@@ -132,8 +132,9 @@ fn described<O: Operation>(operation: &O) -> Result<RequestSpec, Error> {
 
 /// A listing: an [`Operation`] whose answer is one page of a longer list.
 pub trait PagedOperation: Operation {
-    /// One record of the listing.
-    type Item: Send + 'static;
+    /// One record of the listing (`PartialEq` and `Clone` let a walk notice a server that
+    /// answers the same page forever).
+    type Item: Send + Clone + PartialEq + 'static;
 
     /// The page the walk starts at (the page set on the request, else 1).
     fn start_page(&self) -> u64;
@@ -198,6 +199,7 @@ fn paginator<O: PagedOperation>(operation: O) -> Paginator<O::Item, Error> {
     })
     .start_at(start)
     .look_ahead(look_ahead)
+    .stop_on_repeated_page(Error::repeated_page)
 }
 
 /// The page count of a vendor field that may be missing or negative: a count the vendor

@@ -101,11 +101,18 @@ impl PagedOperation for Numbers {
 
     fn page_of(output: Output, page: u64, requested: Option<u64>) -> Page<u64> {
         assert_eq!(output.page, page, "the described page is the walked one");
+        if requested == Some(REPEATING) {
+            // A server that ignores the page asked for and reports no count.
+            return Page::new(vec![1, 2], page).with_size(Some(2));
+        }
         Page::new(output.items, page)
             .with_size(requested)
             .with_total(Some(7))
     }
 }
+
+/// The page size that makes [`Numbers`] answer the same full page forever.
+const REPEATING: u64 = 99;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -177,4 +184,16 @@ fn vendor_counts_of_zero_mean_unknown_beside_items() {
     assert_eq!(page_count(Some(-1), true), None);
     assert_eq!(page_count(Some(12), false), Some(12));
     assert_eq!(page_count(None, true), None);
+}
+
+#[test]
+fn a_server_answering_the_same_page_forever_stops_the_walk() {
+    use futures::StreamExt;
+
+    let numbers = Numbers::new(REPEATING as i64);
+    let pages: Vec<Result<Page<u64>, Error>> =
+        runtime().block_on(numbers.by_page().take(10).collect());
+    assert_eq!(pages.len(), 2, "the first page, then the error");
+    assert!(pages[0].is_ok());
+    assert!(pages[1].as_ref().is_err_and(Error::is_repeated_page));
 }

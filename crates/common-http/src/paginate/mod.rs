@@ -258,7 +258,15 @@ pub struct Paginator<T, E> {
     fetch: FetchFn<T, E>,
     start: u64,
     look_ahead: usize,
+    repeat: Option<RepeatGuards<T, E>>,
 }
+
+/// Makes a fresh repeated-page check for each walk.
+type RepeatGuards<T, E> = Arc<dyn Fn() -> RepeatGuard<T, E> + Send + Sync>;
+
+/// Tells whether a page (its items and number) repeats the one before it: `Some(error)`
+/// ends the walk. It keeps what it needs of the page before.
+type RepeatGuard<T, E> = Box<dyn FnMut(&[T], u64) -> Option<E> + Send>;
 
 impl<T, E> Clone for Paginator<T, E> {
     fn clone(&self) -> Self {
@@ -266,6 +274,7 @@ impl<T, E> Clone for Paginator<T, E> {
             fetch: Arc::clone(&self.fetch),
             start: self.start,
             look_ahead: self.look_ahead,
+            repeat: self.repeat.clone(),
         }
     }
 }
@@ -302,6 +311,7 @@ impl<T: Send + 'static, E: Send + 'static> Paginator<T, E> {
             fetch: Arc::new(move |page| fetch(page).boxed()),
             start: 1,
             look_ahead: DEFAULT_LOOK_AHEAD,
+            repeat: None,
         }
     }
 
@@ -380,6 +390,7 @@ impl<T: Send + 'static, E: Send + 'static> Paginator<T, E> {
             items_seen: 0,
             in_flight: FuturesOrdered::new(),
             done: false,
+            repeat: self.repeat.as_ref().map(|make| make()),
         }
     }
 
@@ -406,6 +417,47 @@ impl<T: Send + 'static, E: Send + 'static> Paginator<T, E> {
             pages: self.by_page(),
             buffered: Vec::new().into_iter(),
         }
+    }
+}
+
+impl<T: PartialEq + Clone + Send + 'static, E: Send + 'static> Paginator<T, E> {
+    /// Ends the walk with `error(page)` when a page, while the page count is unknown,
+    /// repeats the page before it item for item: a server that reports no count and
+    /// answers the same full page whatever page is asked would otherwise be walked forever.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use common_http::paginate::{Page, Paginator};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Always the same full page, never a count.
+    /// let paginator = Paginator::new(|_| async { Ok::<_, String>(Page::new(vec![1, 2], 1).with_size(Some(2))) })
+    ///     .stop_on_repeated_page(|page| format!("page {page} repeats the page before it"));
+    /// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let results: Vec<_> = rt.block_on(paginator.by_page().collect());
+    /// assert_eq!(results.len(), 2);
+    /// assert_eq!(results[1], Err("page 2 repeats the page before it".to_owned()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stop_on_repeated_page(
+        mut self,
+        error: impl Fn(u64) -> E + Send + Sync + 'static,
+    ) -> Self {
+        let error = Arc::new(error);
+        self.repeat = Some(Arc::new(move || {
+            let error = Arc::clone(&error);
+            let mut previous: Option<Vec<T>> = None;
+            Box::new(move |page: &[T], number: u64| {
+                if previous.as_deref() == Some(page) {
+                    return Some(error(number));
+                }
+                previous = Some(page.to_vec());
+                None
+            })
+        }));
+        self
     }
 }
 
@@ -441,6 +493,9 @@ pub struct PageStream<T, E> {
     in_flight: FuturesOrdered<BoxFuture<'static, Result<Page<T>, E>>>,
     /// Set after the last page, an error, or running out of pages.
     done: bool,
+    /// The repeated-page check of this walk, if the paginator has one (used only while
+    /// the page count is unknown: a known count bounds the walk).
+    repeat: Option<RepeatGuard<T, E>>,
 }
 
 impl<T, E> fmt::Debug for PageStream<T, E> {
@@ -536,17 +591,26 @@ impl<T, E> Stream for PageStream<T, E> {
                 this.finish();
                 Poll::Ready(Some(Err(error)))
             }
-            Ok(page) => match this.judge(number, &page) {
-                Verdict::Yield => Poll::Ready(Some(Ok(page))),
-                Verdict::YieldLast => {
+            Ok(page) => {
+                if this.last.is_none()
+                    && let Some(guard) = this.repeat.as_mut()
+                    && let Some(error) = guard(&page.items, number)
+                {
                     this.finish();
-                    Poll::Ready(Some(Ok(page)))
+                    return Poll::Ready(Some(Err(error)));
                 }
-                Verdict::End => {
-                    this.finish();
-                    Poll::Ready(None)
+                match this.judge(number, &page) {
+                    Verdict::Yield => Poll::Ready(Some(Ok(page))),
+                    Verdict::YieldLast => {
+                        this.finish();
+                        Poll::Ready(Some(Ok(page)))
+                    }
+                    Verdict::End => {
+                        this.finish();
+                        Poll::Ready(None)
+                    }
                 }
-            },
+            }
         }
     }
 }
