@@ -36,7 +36,9 @@ enum RokidCommand {
     /// Agent chat logs.
     ChatLogs(ChatLogsArgs),
     /// Downloads every work document (report, signature, video) of the matching records
-    /// into a directory; files already there are skipped.
+    /// into a directory; files already there are skipped. A document that cannot be
+    /// downloaded is reported (`failed: <reason>`) and the others go on; the exit code is
+    /// then 1.
     Reports(ReportsArgs),
 }
 
@@ -197,8 +199,9 @@ struct Fetched<'a> {
     url: &'a str,
     file: String,
     bytes: u64,
-    /// `downloaded`, or `skipped` when the file was already there.
-    status: &'static str,
+    /// `downloaded`, `skipped` when the file was already there, or `failed: <reason>`
+    /// (the reason names no query string of the URL).
+    status: String,
 }
 
 async fn reports(
@@ -216,6 +219,7 @@ async fn reports(
         .page_size(crate::export::EXPORT_PAGE_SIZE)
         .by_item();
     let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, DOCUMENT);
+    let (mut documents, mut failed) = (0_usize, 0_usize);
     while let Some(record) = records.try_next().await.map_err(CliError::api(VENDOR))? {
         let record = match record.into_typed() {
             Ok(record) => record,
@@ -225,18 +229,43 @@ async fn reports(
             }
         };
         for doc in record.documents() {
-            let (bytes, status) = fetch(client, &doc, &args.dir).await?;
+            documents += 1;
+            let file = args.dir.join(&doc.file_name).display().to_string();
+            // One document failing (gone, refused, a bad URL, a full disk) does not stop
+            // the others.
+            let (bytes, status) = match fetch(client, &doc, &args.dir).await {
+                Ok((bytes, status)) => (bytes, status.to_owned()),
+                Err(error) => {
+                    failed += 1;
+                    let reason = error.to_string();
+                    tracing::warn!(
+                        vendor = VENDOR,
+                        task_id = ?record.task_id,
+                        field = doc.kind.field(),
+                        file = %file,
+                        reason = %reason,
+                        "a document could not be downloaded; going on with the others"
+                    );
+                    (0, format!("failed: {reason}"))
+                }
+            };
             emitter.item(&Fetched {
                 task_id: &record.task_id,
                 field: doc.kind.field(),
                 url: &doc.url,
-                file: args.dir.join(&doc.file_name).display().to_string(),
+                file,
                 bytes,
                 status,
             })?;
         }
     }
-    Ok(emitter.finish()?)
+    emitter.finish()?;
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} of {documents} documents could not be downloaded"
+        )));
+    }
+    Ok(())
 }
 
 /// Downloads one document unless it is already there. Downloads are written under a

@@ -300,3 +300,168 @@ async fn one_page_is_one_request_for_the_page_asked() {
     assert_eq!(ids, want);
     assert_eq!(sandbox.count(RECORDS_ROUTE), 1, "no page fetched ahead");
 }
+
+/// A one-page Rokid work-record listing holding `records` (`{base}` in a URL is replaced
+/// by the server's address), and the documents at `files` (path, body; any other path is
+/// a 404), served by a minimal HTTP/1.1 server on 127.0.0.1. Returns the base URL.
+async fn tiny_rokid(records: serde_json::Value, files: Vec<(String, Vec<u8>)>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let list: serde_json::Value =
+        serde_json::from_str(&records.to_string().replace("{base}", &base)).unwrap();
+    let total = list.as_array().unwrap().len();
+    let page = serde_json::json!({"code": 0, "message": "OK", "success": true,
+        "data": {"pageNum": 1, "pageSize": 100, "total": total, "list": list}})
+    .to_string();
+    let files = std::sync::Arc::new(files);
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (page, files) = (page.clone(), std::sync::Arc::clone(&files));
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head);
+                let target = head.split(' ').nth(1).unwrap_or_default();
+                let path = target.split('?').next().unwrap_or_default();
+                let (status, body) = if path == RECORDS_ROUTE {
+                    ("200 OK", page.into_bytes())
+                } else if let Some((_, body)) = files.iter().find(|(p, _)| p == path) {
+                    ("200 OK", body.clone())
+                } else {
+                    ("404 Not Found", b"not here".to_vec())
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+/// Runs `agentctl rokid reports --format json` against `base` into a fresh directory.
+async fn reports_from(base: &str, name: &str) -> (common::Run, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "agentctl-test-reports-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut command = agentctl();
+    command
+        .env("ROKID_BASE_URL", base)
+        .env("ROKID_API_KEY", "k");
+    let dir_text = dir.display().to_string();
+    let args = [
+        "rokid", "reports", "--uid", UID, "--dir", &dir_text, "--format", "json",
+    ];
+    (output(command, &args).await, dir)
+}
+
+fn dir_entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_give_every_record_its_own_file() {
+    let ids = ["巡检-001", "维修-001", "a/b", "ab", "AB", "CON"];
+    let records: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| serde_json::json!({"taskId": id, "reportUrl": format!("{{base}}/files/{n}.docx")}))
+        .collect();
+    let files = (0..ids.len())
+        .map(|n| {
+            (
+                format!("/files/{n}.docx"),
+                format!("document {n}").into_bytes(),
+            )
+        })
+        .collect();
+    let base = tiny_rokid(serde_json::Value::Array(records), files).await;
+    let (run, dir) = reports_from(&base, "distinct").await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let items = json_items(&run.stdout);
+    assert_eq!(items.len(), ids.len(), "{}", run.stdout);
+    for (n, item) in items.iter().enumerate() {
+        assert_eq!(item["taskId"], ids[n]);
+        assert_eq!(item["status"], "downloaded", "{}", run.stdout);
+        let file = std::path::PathBuf::from(item["file"].as_str().unwrap());
+        assert_eq!(file.parent(), Some(dir.as_path()), "{}", run.stdout);
+        let content = std::fs::read(&file).unwrap();
+        assert_eq!(content, format!("document {n}").into_bytes(), "{file:?}");
+    }
+    assert_eq!(
+        dir_entries(&dir).len(),
+        ids.len(),
+        "{:?}",
+        dir_entries(&dir)
+    );
+    assert!(dir_entries(&dir).iter().any(|f| f.starts_with("巡检-001")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failed_document_does_not_stop_the_others() {
+    const SECRET: &str = "S3cr3tSignature";
+    let long_id = "x".repeat(240);
+    let records = serde_json::json!([
+        {"taskId": "missing", "reportUrl": format!("{{base}}/files/gone.docx?X-Amz-Signature={SECRET}")},
+        {"taskId": long_id, "reportUrl": "{base}/files/long.docx"},
+        {"taskId": "unparsable",
+         "reportUrl": format!("https://cdn.rokid.example:99999/r.docx?X-Amz-Signature={SECRET}")},
+        {"taskId": "good", "reportUrl": "{base}/files/good.docx", "signUrl": "{base}/files/good.png"},
+    ]);
+    let files = vec![
+        ("/files/long.docx".to_owned(), b"long".to_vec()),
+        ("/files/good.docx".to_owned(), b"good".to_vec()),
+        ("/files/good.png".to_owned(), b"sign".to_vec()),
+    ];
+    let base = tiny_rokid(records, files).await;
+    let (run, dir) = reports_from(&base, "failed").await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let items = json_items(&run.stdout);
+    let statuses: Vec<&str> = items
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 5, "{}", run.stdout);
+    assert!(
+        statuses[0].starts_with("failed: ") && statuses[0].contains("404"),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[1], "downloaded");
+    assert!(statuses[2].starts_with("failed: "), "{statuses:?}");
+    assert_eq!(&statuses[3..], ["downloaded", "downloaded"]);
+    assert_eq!(items[1]["bytes"], 4);
+    assert_eq!(items[0]["bytes"], 0);
+    let files = dir_entries(&dir);
+    assert_eq!(
+        files.len(),
+        3,
+        "only the downloaded documents, no temp file: {files:?}"
+    );
+    assert!(run.stderr.contains("404"), "{}", run.stderr);
+    assert!(run.stderr.contains("2 of 5"), "{}", run.stderr);
+    for text in [&run.stderr, &statuses.join(" ")] {
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(!text.contains("Signature"), "{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

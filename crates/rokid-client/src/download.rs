@@ -8,6 +8,11 @@
 //! origin (scheme, host and port) as the client's base URL. Documents served from any
 //! other host (the documented example is `https://cdn.rokid.com/...`) are requested
 //! without an `Authorization` header, so the key is never handed to a third party.
+//!
+//! **Pre-signed URLs.** A document URL may carry a signature in its query string
+//! (`?X-Amz-Signature=…`). No error and no `Debug` output of this module shows it: they
+//! name at most the URL's scheme, host, port and path (and an unparsable URL not at
+//! all); transport errors come from `common-http`, which strips URLs.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -57,7 +62,7 @@ pub struct Download {
 impl fmt::Debug for Download {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Download")
-            .field("url", &self.url)
+            .field("url", &redacted(&self.url))
             .field("progress", &self.progress.is_some())
             .field("options", &self.options)
             .finish_non_exhaustive()
@@ -103,9 +108,10 @@ impl Download {
         if text.is_empty() {
             return Err(Error::invalid_request("the download URL is empty"));
         }
-        let url = url::Url::parse(text).map_err(|e| {
-            Error::invalid_request(format!("the download URL `{text}` is invalid: {e}"))
-        })?;
+        // The text is not shown: it may hold a signature or a password, and an
+        // unparsable URL has no reliable query to cut off.
+        let url = url::Url::parse(text)
+            .map_err(|e| Error::invalid_request(format!("the download URL is invalid: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::invalid_request(format!(
                 "the download URL must be http or https, not `{}`",
@@ -133,8 +139,10 @@ impl Download {
 
     /// Streams the document to `path` and returns its size.
     ///
-    /// The body goes to a temporary file in the same directory (`.<name>.<id>.part`),
-    /// which is renamed to `path` only once the whole body arrived; an existing file at
+    /// The body goes to a temporary file in the same directory,
+    /// `.<hash>.<pid>-<n>.part` (at most 60 bytes whatever the length of `path`'s name:
+    /// 16 hex digits of a hash of the name, the process id and a counter), which is
+    /// renamed to `path` only once the whole body arrived; an existing file at
     /// `path` is replaced. On any failure (or when the future is dropped) the temporary
     /// file is removed, so `path` never holds a partial document.
     pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64, Error> {
@@ -148,8 +156,8 @@ impl Download {
             _ => PathBuf::from("."),
         };
         let temp = dir.join(format!(
-            ".{}.{}-{}.part",
-            name.to_string_lossy(),
+            ".{:016x}.{}-{}.part",
+            crate::records::fnv1a(name.as_encoded_bytes()),
             std::process::id(),
             NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
         ));
@@ -220,6 +228,21 @@ impl Drop for TempFile {
         if let Some(path) = self.0.take() {
             let _ = std::fs::remove_file(path);
         }
+    }
+}
+
+/// The URL without its query, fragment or user info: `scheme://host[:port]/path`, or a
+/// placeholder for a URL that does not parse.
+fn redacted(text: &str) -> String {
+    match url::Url::parse(text.trim()) {
+        Ok(url) => {
+            let host = url.host_str().unwrap_or_default();
+            match url.port() {
+                Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+                None => format!("{}://{host}{}", url.scheme(), url.path()),
+            }
+        }
+        Err(_) => "<not a valid URL>".to_owned(),
     }
 }
 

@@ -231,3 +231,89 @@ async fn invalid_urls_are_rejected_before_any_request() {
     assert!(entries(&dir).is_empty());
     assert_eq!(any.calls_async().await, 0);
 }
+
+#[tokio::test]
+async fn a_long_file_name_that_fits_is_downloaded() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/long.docx");
+            then.status(200).body("long name");
+        })
+        .await;
+    let dir = scratch("long-name");
+    // 255 bytes: the longest name Linux (and most file systems) accept, in ASCII and in
+    // three-byte characters.
+    for name in [
+        format!("{}.docx", "a".repeat(250)),
+        format!("{}x.docx", "巡".repeat(83)),
+    ] {
+        assert_eq!(name.len(), 255);
+        let target = dir.join(&name);
+        let written = client(&server.base_url())
+            .download(server.url("/long.docx"))
+            .to_file(&target)
+            .await
+            .unwrap();
+        assert_eq!(written, 9);
+        assert_eq!(std::fs::read(&target).unwrap(), b"long name");
+        assert_eq!(entries(&dir), vec![name.clone()], "no temp file left");
+        std::fs::remove_file(&target).unwrap();
+    }
+}
+
+/// Everything an error or a `Debug` shows, with its source chain.
+fn shown(err: &rokid_client::Error) -> String {
+    let mut text = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn no_error_shows_the_query_string_of_a_download_url() {
+    const SECRET: &str = "S3cr3tSignature";
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/denied.docx");
+            then.status(403).body("<Error>AccessDenied</Error>");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/moved.docx");
+            then.status(302).header("location", "/denied.docx?again=1");
+        })
+        .await;
+    let dir = scratch("query");
+    let client = client("https://api.rokid.example");
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let urls = [
+        format!("https://cdn.rokid.example:99999/r.docx?X-Amz-Signature={SECRET}"),
+        format!("https://user:{SECRET}@cdn.rokid.example:x/r.docx?s={SECRET}"),
+        format!("ftp://cdn.rokid.example/r.docx?Signature={SECRET}"),
+        format!("http://127.0.0.1:{closed}/r.docx?Signature={SECRET}"),
+        format!("{}?Signature={SECRET}", server.url("/denied.docx")),
+        format!("{}?Signature={SECRET}", server.url("/moved.docx")),
+    ];
+    for url in &urls {
+        let download = client
+            .download(url)
+            .with_options(RequestOptions::new().retry(RetryPolicy::none()));
+        let debug = format!("{download:?}");
+        assert!(!debug.contains(SECRET), "{debug}");
+        assert!(!debug.contains('?'), "{debug}");
+        let err = download.to_file(dir.join("r.docx")).await.unwrap_err();
+        let text = shown(&err);
+        assert!(!text.contains(SECRET), "{url}: {text}");
+        assert!(!text.contains("Signature"), "{url}: {text}");
+    }
+    assert!(entries(&dir).is_empty());
+}
