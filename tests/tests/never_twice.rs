@@ -254,6 +254,8 @@ impl Callback {
         q["roundid"] = json!(roundid);
         q["req_stream"] = json!(false);
         q["copilot"] = json!(matches!(self, Callback::Copilot));
+        // Only an authenticated request owes a callback.
+        q["params"] = json!({ "token": INBOUND_SECRET });
         if matches!(self, Callback::Copilot)
             && let Some(map) = q.as_object_mut()
         {
@@ -263,12 +265,16 @@ impl Callback {
     }
 }
 
+/// The inbound server's shared secret.
+const INBOUND_SECRET: &str = "never-twice-secret";
+
 /// Serves the inbound router whose callbacks go to `sobot_api`, on `127.0.0.1:0`; its URL,
 /// and where its callbacks' waits between attempts are recorded.
 async fn inbound(sandbox: &Sandbox, sobot_api: &str) -> (String, Arc<RecordingSleeper>) {
     let setup = Setup::new().timeout(TIMEOUT);
     let client = setup.sobot_at(sandbox, sobot_api);
     let config = ServerConfig::new()
+        .shared_secret("token", INBOUND_SECRET)
         .sobot_client(client)
         .callback_retry(4, Duration::from_millis(5));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -276,7 +282,8 @@ async fn inbound(sandbox: &Sandbox, sobot_api: &str) -> (String, Arc<RecordingSl
         .unwrap_or_else(|e| panic!("bind: {e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     tokio::spawn(async move {
-        let _ = sobot_client::server::axum::serve(listener, router(Echo, config)).await;
+        let app = router(Echo, config).unwrap_or_else(|e| panic!("{e}"));
+        let _ = sobot_client::server::axum::serve(listener, app).await;
     });
     (format!("http://{addr}/"), setup.sleeper)
 }

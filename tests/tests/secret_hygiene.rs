@@ -773,13 +773,15 @@ async fn inbound_flows(
         .sobot_client(client)
         .callback_retry(2, Duration::from_millis(5));
     exhibits.debug("ServerConfig", &config);
-    let app = sobot_client::server::router(EchoAgent, config).route(
-        "/enterprise",
-        axum::routing::post(|payload: EnterprisePayload| async move {
-            tracing::debug!(?payload, "enterprise interface called");
-            format!("{payload:?}")
-        }),
-    );
+    let app = sobot_client::server::router(EchoAgent, config)
+        .unwrap()
+        .route(
+            "/enterprise",
+            axum::routing::post(|payload: EnterprisePayload| async move {
+                tracing::debug!(?payload, "enterprise interface called");
+                format!("{payload:?}")
+            }),
+        );
     let url = serve(app).await;
     let http = reqwest::Client::new();
 

@@ -13,7 +13,8 @@ use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
 use sobot_client::server::axum::{self, Json, Router, routing::post};
 use sobot_client::server::{
-    AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent, router,
+    AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ServerConfigError,
+    ThirdPartyAgent,
 };
 use sobot_client::{AgentAnswer, AgentRequest, Secret, SobotClient};
 
@@ -106,6 +107,16 @@ impl ThirdPartyAgent for Scripted {
     }
 }
 
+/// The router, for a configuration that must be accepted.
+fn router<A: ThirdPartyAgent>(agent: A, config: ServerConfig) -> Router {
+    sobot_client::server::router(agent, config).unwrap()
+}
+
+/// A configuration without a shared secret, explicitly (no callback is ever sent).
+fn open() -> ServerConfig {
+    ServerConfig::new().without_shared_secret()
+}
+
 async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -192,7 +203,7 @@ async fn read_sse(response: reqwest::Response) -> Vec<AgentAnswer> {
 
 #[tokio::test]
 async fn non_streaming_answer_is_an_enveloped_list_with_roundid_and_one_message_end() {
-    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let url = serve(router(Scripted, open())).await;
     let response = post_json(&url, &question("hi", false, false, None)).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -208,7 +219,7 @@ async fn non_streaming_answer_is_an_enveloped_list_with_roundid_and_one_message_
 
 #[tokio::test]
 async fn bare_list_when_the_envelope_is_off() {
-    let url = serve(router(Scripted, ServerConfig::new().envelope(false))).await;
+    let url = serve(router(Scripted, open().envelope(false))).await;
     let response = post_json(&url, &question("hi", false, false, None)).await;
     assert_eq!(response.status(), 200);
     let answers: Vec<AgentAnswer> = response.json().await.unwrap();
@@ -217,7 +228,7 @@ async fn bare_list_when_the_envelope_is_off() {
 
 #[tokio::test]
 async fn the_documented_answer_shape_goes_out_unchanged_but_roundid_and_message_end() {
-    let url = serve(router(Scripted, ServerConfig::new().envelope(false))).await;
+    let url = serve(router(Scripted, open().envelope(false))).await;
     let response = post_json(&url, &question("doc", false, false, None)).await;
     let sent: Value = response.json().await.unwrap();
     let mut expected = doc_answer();
@@ -231,7 +242,7 @@ async fn the_documented_answer_shape_goes_out_unchanged_but_roundid_and_message_
 
 #[tokio::test]
 async fn streaming_answer_is_sse_with_message_end_only_on_the_last_message() {
-    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let url = serve(router(Scripted, open())).await;
     let response = post_json(&url, &question("stream me", true, false, None)).await;
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().unwrap();
@@ -247,7 +258,7 @@ async fn streaming_answer_is_sse_with_message_end_only_on_the_last_message() {
 
 #[tokio::test]
 async fn a_list_reply_is_streamed_when_sobot_asks_for_a_stream() {
-    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let url = serve(router(Scripted, open())).await;
     let response = post_json(&url, &question("doc", true, false, None)).await;
     let answers = read_sse(response).await;
     assert_eq!(answers.len(), 1);
@@ -260,7 +271,7 @@ const OK_BODY: &str = r#"{"ret_code":"000000","ret_msg":"success"}"#;
 #[tokio::test]
 async fn copilot_calls_callback_list_once_with_the_answer() {
     // What Sobot gets, from the same (deterministic) agent without callbacks.
-    let plain = serve(router(Scripted, ServerConfig::new())).await;
+    let plain = serve(router(Scripted, open())).await;
     let body: Value = post_json(&plain, &question("hi", false, false, None))
         .await
         .json()
@@ -284,8 +295,8 @@ async fn copilot_calls_callback_list_once_with_the_answer() {
             then.status(200).body(OK_BODY);
         })
         .await;
-    let url = serve(router(Scripted, ServerConfig::new().sobot_client(client))).await;
-    let response = post_json(&url, &question("hi", false, true, None)).await;
+    let url = serve(router(Scripted, secured().sobot_client(client))).await;
+    let response = post_json(&url, &authed(question("hi", false, true, None))).await;
     assert_eq!(response.status(), 200);
     let answered: Value = response.json().await.unwrap();
     assert_eq!(answered, body);
@@ -323,8 +334,8 @@ async fn runtimeid_reports_once_to_question_call_back_after_a_stream() {
             then.status(200).body(OK_BODY);
         })
         .await;
-    let url = serve(router(Scripted, ServerConfig::new().sobot_client(client))).await;
-    let response = post_json(&url, &question("batch", true, false, Some("run-1"))).await;
+    let url = serve(router(Scripted, secured().sobot_client(client))).await;
+    let response = post_json(&url, &authed(question("batch", true, false, Some("run-1")))).await;
     let answers = read_sse(response).await;
     assert!(
         answers
@@ -347,12 +358,12 @@ async fn a_failing_callback_is_not_resent() {
             then.status(500).body("down");
         })
         .await;
-    let config = ServerConfig::new()
+    let config = secured()
         .sobot_client(client)
         .callback_retry(3, Duration::from_millis(10));
     let url = serve(router(Scripted, config)).await;
     let started = Instant::now();
-    let response = post_json(&url, &question("hi", false, true, None)).await;
+    let response = post_json(&url, &authed(question("hi", false, true, None))).await;
     assert_eq!(response.status(), 200);
     assert!(started.elapsed() < Duration::from_secs(2));
     wait_for_calls(&callback, 1).await;
@@ -378,7 +389,7 @@ async fn assert_json_error(response: reqwest::Response, status: u16, kind: &str)
 
 #[tokio::test]
 async fn malformed_or_incomplete_json_is_a_400() {
-    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let url = serve(router(Scripted, open())).await;
     let http = reqwest::Client::new();
     for body in ["{not json", "[]", r#"{"question":"hi"}"#, ""] {
         let response = http
@@ -395,7 +406,7 @@ async fn malformed_or_incomplete_json_is_a_400() {
 #[tokio::test]
 async fn an_oversize_body_is_a_413() {
     let limit = 8 * 1024;
-    let url = serve(router(Scripted, ServerConfig::new().body_limit(limit))).await;
+    let url = serve(router(Scripted, open().body_limit(limit))).await;
     let mut request = question("hi", false, false, None);
     request["show_question"] = json!("x".repeat(2 * limit));
     assert_json_error(post_json(&url, &request).await, 413, "payload_too_large").await;
@@ -446,7 +457,7 @@ async fn tolerant_inbound_requests_are_answered() {
 
 #[tokio::test]
 async fn a_panicking_agent_is_a_500_and_the_server_keeps_serving() {
-    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let url = serve(router(Scripted, open())).await;
     assert_json_error(
         post_json(&url, &question("panic", false, false, None)).await,
         500,
@@ -468,8 +479,8 @@ async fn a_stream_panicking_midway_ends_with_error_end_and_sends_no_callback() {
             then.status(200).body(OK_BODY);
         })
         .await;
-    let url = serve(router(Scripted, ServerConfig::new().sobot_client(client))).await;
-    let response = post_json(&url, &question("midpanic", true, true, None)).await;
+    let url = serve(router(Scripted, secured().sobot_client(client))).await;
+    let response = post_json(&url, &authed(question("midpanic", true, true, None))).await;
     assert_eq!(response.status(), 200);
     let answers = read_sse(response).await;
     let kinds: Vec<(&str, bool)> = answers
@@ -478,13 +489,13 @@ async fn a_stream_panicking_midway_ends_with_error_end_and_sends_no_callback() {
         .collect();
     assert_eq!(kinds, [("MESSAGE", true), ("ERROR_END", false)]);
     wait_for_calls(&callback, 0).await;
-    let response = post_json(&url, &question("hi", false, false, None)).await;
+    let response = post_json(&url, &authed(question("hi", false, false, None))).await;
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
 async fn an_agent_error_is_a_500_with_its_message() {
-    let url = serve(router(Scripted, ServerConfig::new())).await;
+    let url = serve(router(Scripted, open())).await;
     let response = post_json(&url, &question("fail", false, false, None)).await;
     assert_eq!(response.status(), 500);
     let body: Value = response.json().await.unwrap();
@@ -494,7 +505,7 @@ async fn an_agent_error_is_a_500_with_its_message() {
 
 #[tokio::test]
 async fn a_slow_agent_is_a_504_after_the_request_timeout() {
-    let config = ServerConfig::new().request_timeout(Duration::from_millis(200));
+    let config = open().request_timeout(Duration::from_millis(200));
     let url = serve(router(Scripted, config)).await;
     let started = Instant::now();
     assert_json_error(
@@ -637,4 +648,169 @@ async fn enterprise_payload_reads_a_form_body_with_a_top_level_token() {
         );
         assert_json_error(response, 400, "bad_request").await;
     }
+}
+
+// ------------------------------------------------------------ hardening II
+
+/// A configuration requiring the shared secret `s3cret` under `token`.
+fn secured() -> ServerConfig {
+    ServerConfig::new().shared_secret("token", "s3cret")
+}
+
+/// The request carrying the shared secret `s3cret` under `token`.
+fn authed(mut request: Value) -> Value {
+    request["params"] = json!({ "token": "s3cret" });
+    request
+}
+
+/// A stream that panics midway through a non-streaming answer is a failed answer: a `500`
+/// (no `000000`, no `message_end` on the partial message) and no callback.
+#[tokio::test]
+async fn a_non_streaming_answer_whose_stream_panics_is_a_500_and_sends_no_callback() {
+    let (sobot, client) = sobot_mock().await;
+    let callback = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/callback_list");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let config = ServerConfig::new()
+        .shared_secret("token", "s3cret")
+        .sobot_client(client);
+    let url = serve(router(Scripted, config)).await;
+    let response = post_json(&url, &authed(question("midpanic", false, true, None))).await;
+    assert_json_error(response, 500, "agent_panicked").await;
+    wait_for_calls(&callback, 0).await;
+    // The server keeps serving, and a complete answer still owes its callback.
+    let response = post_json(&url, &authed(question("hi", false, true, None))).await;
+    assert_eq!(response.status(), 200);
+    wait_for_calls(&callback, 1).await;
+}
+
+/// One `request_timeout` bounds the whole non-streaming request: the agent call plus
+/// collecting its stream.
+#[tokio::test]
+async fn a_non_streaming_stream_is_bounded_by_one_request_timeout() {
+    struct SlowThenSlowStream;
+    #[sobot_client::server::async_trait]
+    impl ThirdPartyAgent for SlowThenSlowStream {
+        async fn answer(&self, _request: AgentRequest) -> Result<AgentReply, AgentError> {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let late = futures::stream::once(async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                AnswerPart::from("late")
+            });
+            Ok(AgentReply::stream(late))
+        }
+    }
+    let config = ServerConfig::new()
+        .shared_secret("token", "s3cret")
+        .request_timeout(Duration::from_millis(400));
+    let url = serve(router(SlowThenSlowStream, config)).await;
+    let started = Instant::now();
+    let response = post_json(&url, &authed(question("hi", false, false, None))).await;
+    assert_json_error(response, 504, "timeout").await;
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Nothing a caller sends is logged before its secret is accepted, and what is logged
+/// after is escaped: a `roundid` with a newline cannot start a forged log line.
+#[test]
+fn callers_cannot_forge_log_lines() {
+    let buffer = LogBuffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        runtime.block_on(async {
+            let config = ServerConfig::new().shared_secret("token", "s3cret");
+            let url = serve(router(Scripted, config)).await;
+            let mut request = question("fail", false, false, None);
+            request["roundid"] = json!("r1\n2026-01-01T00:00:00Z  INFO forged-before-auth");
+            request["params"] = json!({ "token": "wrong" });
+            assert_json_error(post_json(&url, &request).await, 401, "unauthorized").await;
+            let mut request = authed(question("fail", false, false, None));
+            request["roundid"] =
+                json!("r2\n2026-01-01T00:00:00Z  INFO forged-after-auth\r\u{1b}[2K");
+            assert_json_error(post_json(&url, &request).await, 500, "agent_error").await;
+        });
+    }
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("shared secret"), "{logs}");
+    assert!(!logs.contains("forged-before-auth"), "{logs}");
+    assert!(!logs.contains("r1"), "{logs}");
+    assert!(logs.contains("forged-after-auth"), "{logs}");
+    assert!(
+        !logs
+            .lines()
+            .any(|line| line.trim_start().starts_with("2026-01-01T00:00:00Z")),
+        "{logs}"
+    );
+    assert!(!logs.contains('\r') && !logs.contains('\u{1b}'), "{logs:?}");
+}
+
+/// The shared secret is required unless the configuration opts out explicitly, and an
+/// unauthenticated request never makes the server call Sobot.
+#[tokio::test]
+async fn no_callback_is_sent_for_an_unauthenticated_request() {
+    let refused = sobot_client::server::router(Scripted, ServerConfig::new()).unwrap_err();
+    assert_eq!(refused, ServerConfigError::MissingSharedSecret);
+    assert!(
+        refused.to_string().contains("without_shared_secret"),
+        "{refused}"
+    );
+    let empty =
+        sobot_client::server::router(Scripted, ServerConfig::new().shared_secret("token", ""));
+    assert_eq!(empty.unwrap_err(), ServerConfigError::EmptySharedSecret);
+
+    let (sobot, client) = sobot_mock().await;
+    let callback = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/callback_list");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let batch = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/api/kb/question_call_back");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    // Opted out: answered, but no callback, however the request asks for one.
+    let url = serve(router(Scripted, open().sobot_client(client.clone()))).await;
+    let response = post_json(&url, &question("hi", false, true, Some("run-1"))).await;
+    assert_eq!(response.status(), 200);
+    let response = post_json(&url, &question("hi", true, true, Some("run-1"))).await;
+    assert_eq!(read_sse(response).await.len(), 5);
+    // With a secret: a request without it is refused and calls nothing.
+    let url = serve(router(Scripted, secured().sobot_client(client))).await;
+    let response = post_json(&url, &question("hi", false, true, Some("run-1"))).await;
+    assert_json_error(response, 401, "unauthorized").await;
+    wait_for_calls(&callback, 0).await;
+    assert_eq!(batch.calls_async().await, 0);
 }

@@ -280,6 +280,24 @@ fn question(text: &str, token: Option<&str>) -> Value {
     body
 }
 
+/// `serve-agent` refuses to start without a shared secret unless `--no-secret` says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_agent_needs_a_secret_or_an_explicit_opt_out() {
+    let mut command = agentctl();
+    command.env_remove("SOBOT_AGENT_SECRET");
+    let run = output(
+        command,
+        &["sobot", "serve-agent", "--listen", "127.0.0.1:0"],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--no-secret") && run.stderr.contains("SOBOT_AGENT_SECRET"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_agent_answers_sobot_questions() {
     for format in FORMATS {

@@ -90,7 +90,9 @@ fn answers(content_type: &str, body: &[u8]) -> Vec<AgentAnswer> {
 
 async fn serve(body: &[u8]) {
     let calls = Arc::new(AtomicUsize::new(0));
+    // No shared secret (explicitly): every valid body reaches the agent.
     let config = ServerConfig::new()
+        .without_shared_secret()
         .body_limit(BODY_LIMIT)
         .request_timeout(Duration::from_secs(5))
         .read_timeout(Duration::from_secs(5));
@@ -99,7 +101,8 @@ async fn serve(body: &[u8]) {
             calls: Arc::clone(&calls),
         },
         config,
-    );
+    )
+    .unwrap_or_else(|e| panic!("the router: {e}"));
     let request = Request::builder()
         .method(Method::POST)
         .uri("/")

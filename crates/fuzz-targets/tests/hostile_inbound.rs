@@ -37,9 +37,10 @@ struct Server {
 async fn start() -> Server {
     let calls = Arc::new(AtomicUsize::new(0));
     let config = ServerConfig::new()
+        .without_shared_secret()
         .body_limit(BODY_LIMIT)
         .read_timeout(READ_TIMEOUT);
-    let app = router(Counting(Arc::clone(&calls)), config);
+    let app = router(Counting(Arc::clone(&calls)), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -1,12 +1,14 @@
 //! An echo / rules agent served behind Sobot's "Integration With Third-party AI Agents".
 //!
 //! ```text
-//! cargo run -p sobot-client --features server --example echo_agent -- --listen 127.0.0.1:8787
+//! ECHO_AGENT_SECRET=s3cret cargo run -p sobot-client --features server --example echo_agent -- --listen 127.0.0.1:8787
+//! cargo run -p sobot-client --features server --example echo_agent -- --no-secret   # local try-out
 //! ```
 //!
 //! Environment: `ECHO_AGENT_LISTEN` (instead of `--listen`), `ECHO_AGENT_SECRET` (require
-//! `params.token` / `multi_params.token` to equal it), and `SOBOT_APPID` / `SOBOT_APP_KEY`
-//! (optional: enables the copilot and batch-test callbacks).
+//! `params.token` / `multi_params.token` to equal it; required unless `--no-secret` is
+//! given), and `SOBOT_APPID` / `SOBOT_APP_KEY` (optional: enables the copilot and
+//! batch-test callbacks, which are sent only with a secret).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::time::Duration;
@@ -81,11 +83,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = ServerConfig::new().request_timeout(Duration::from_secs(20));
     if let Ok(secret) = std::env::var("ECHO_AGENT_SECRET") {
         config = config.shared_secret("token", secret);
+    } else if std::env::args().any(|arg| arg == "--no-secret") {
+        // Explicit: every request is served, and no callback is ever sent.
+        config = config.without_shared_secret();
     }
     if std::env::var("SOBOT_APPID").is_ok() {
         config = config.sobot_client(SobotClient::from_env()?);
     }
-    let app = sobot_client::server::router(EchoAgent, config);
+    // Without ECHO_AGENT_SECRET or --no-secret this fails with a message saying so.
+    let app = sobot_client::server::router(EchoAgent, config)?;
     let address = listen_address();
     let listener = tokio::net::TcpListener::bind(&address).await?;
     println!("echo agent listening on http://{}/", listener.local_addr()?);

@@ -34,9 +34,14 @@ pub(crate) struct ServeArgs {
     /// The path Sobot posts questions to.
     #[arg(long, default_value = "/")]
     path: String,
-    /// Require `params.token` (or `multi_params.token`) to equal this value.
-    #[arg(long, value_parser = secret, value_name = "SECRET")]
+    /// Require `params.token` (or `multi_params.token`) to equal this value
+    /// [default: $SOBOT_AGENT_SECRET]. Required unless `--no-secret` is given.
+    #[arg(long, alias = "secret", value_parser = secret, value_name = "SECRET")]
     shared_secret: Option<Secret>,
+    /// Serve every request without a shared secret (a local try-out): copilot and
+    /// batch-test callbacks are then never sent.
+    #[arg(long, conflicts_with = "shared_secret")]
+    no_secret: bool,
 }
 
 /// The example agent.
@@ -105,19 +110,36 @@ pub(crate) async fn run(
     ctx: &mut Ctx<'_>,
 ) -> Result<(), CliError> {
     let mut config = ServerConfig::new().path(args.path.clone());
-    if let Some(secret) = &args.shared_secret {
-        config = config.shared_secret("token", secret.clone());
+    if args.no_secret {
+        tracing::warn!(
+            "serving without a shared secret: copilot and batch-test callbacks are never sent"
+        );
+        config = config.without_shared_secret();
+    } else {
+        let secret = args
+            .shared_secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .or_else(|| ctx.vars.get("SOBOT_AGENT_SECRET").map(Secret::new))
+            .ok_or_else(|| {
+                CliError::usage(
+                    "serve-agent needs a shared secret: pass --shared-secret or export \
+                     SOBOT_AGENT_SECRET (or serve without one, explicitly, with --no-secret)",
+                )
+            })?;
+        config = config.shared_secret("token", secret);
     }
     match conn.client(ctx.vars) {
         Ok(client) => config = config.sobot_client(client),
         Err(why) => tracing::info!("copilot and batch-test callbacks are off: {why}"),
     }
+    let app = sobot_client::server::router(ExampleAgent, config)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| CliError::usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let url = format!("http://{}{}", listener.local_addr()?, args.path);
     emit_one(ctx.format, &mut *ctx.out, &json!({ "url": url }))?;
-    let app = sobot_client::server::router(ExampleAgent, config);
     sobot_client::server::axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

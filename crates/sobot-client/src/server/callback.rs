@@ -5,6 +5,11 @@
 //! They run in the background, after the reply is complete, so the answer to Sobot never
 //! waits on them; a callback is not idempotent, so only one that provably never reached
 //! Sobot (no connection) is tried again, with exponential backoff.
+//!
+//! Only a request that carried the shared secret owes a callback. While a reply streams,
+//! [`Callbacks::record`] keeps only what the owed callbacks need: every answer for
+//! `callback_list`, one answer and the joined `MESSAGE` text for `question_call_back`,
+//! nothing when no callback is owed (or none can be sent).
 
 use std::time::Duration;
 
@@ -12,6 +17,7 @@ use common_http::{RequestOptions, RetryPolicy};
 use serde_json::Value;
 
 use super::config::ServerConfig;
+use super::error::for_log;
 use super::sequence::{ReplyContext, is_message};
 use crate::{AgentAnswer, CallbackListBody, SobotClient};
 
@@ -21,21 +27,55 @@ pub(super) struct Callbacks {
     client: Option<SobotClient>,
     copilot: bool,
     batch_test: bool,
+    /// Whether the request carried the shared secret; callbacks are sent only then.
+    authenticated: bool,
+    /// The question's `roundid`, escaped for the logs.
     roundid: String,
     attempts: u32,
     backoff: Duration,
+    /// What `callback_list` needs: every answer (copilot, when it can be sent).
+    answers: Vec<AgentAnswer>,
+    /// What `question_call_back` needs (batch test, when it can be sent).
+    batch: Option<BatchRecord>,
 }
 
 impl Callbacks {
-    pub(super) fn new(ctx: &ReplyContext, config: &ServerConfig) -> Self {
+    pub(super) fn new(ctx: &ReplyContext, config: &ServerConfig, authenticated: bool) -> Self {
+        let batch_test = ctx.runtimeid.is_some();
+        let sendable = authenticated && config.client.is_some();
         Self {
             client: config.client.clone(),
             copilot: ctx.copilot,
-            batch_test: ctx.runtimeid.is_some(),
-            roundid: ctx.roundid.clone(),
+            batch_test,
+            authenticated,
+            roundid: for_log(&ctx.roundid),
             attempts: config.callback_attempts,
             backoff: config.callback_backoff,
+            answers: Vec::new(),
+            batch: (sendable && batch_test).then(BatchRecord::default),
         }
+    }
+
+    /// Whether `callback_list` is owed and can be sent, so the answers must be kept.
+    fn keeps_answers(&self) -> bool {
+        self.copilot && self.authenticated && self.client.is_some()
+    }
+
+    /// Notes one answer sent to Sobot, keeping only what the owed callbacks need.
+    pub(super) fn record(&mut self, answer: &AgentAnswer) {
+        if self.keeps_answers() {
+            self.answers.push(answer.clone());
+        }
+        if let Some(batch) = &mut self.batch {
+            batch.record(answer);
+        }
+    }
+
+    /// The answer text (`llm_answer`) kept for the callbacks, in bytes.
+    #[cfg(test)]
+    pub(super) fn retained_bytes(&self) -> usize {
+        let kept: usize = self.answers.iter().map(|a| a.llm_answer.len()).sum();
+        kept + self.batch.as_ref().map_or(0, BatchRecord::retained_bytes)
     }
 
     /// How a callback is sent: never marked idempotent, so the runtime retries it (with
@@ -49,9 +89,27 @@ impl Callbacks {
         RequestOptions::new().idempotent(false).retry(policy)
     }
 
-    /// Starts the owed callbacks in the background.
-    pub(super) fn spawn(self, answers: &[AgentAnswer]) {
+    /// Records `answers` and starts the owed callbacks (see [`Callbacks::finish`]).
+    pub(super) fn spawn(mut self, answers: &[AgentAnswer]) {
+        for answer in answers {
+            self.record(answer);
+        }
+        self.finish();
+    }
+
+    /// Starts the owed callbacks in the background, with what was recorded.
+    pub(super) fn finish(self) {
         if !self.copilot && !self.batch_test {
+            return;
+        }
+        if !self.authenticated {
+            tracing::warn!(
+                roundid = %self.roundid,
+                copilot = self.copilot,
+                batch_test = self.batch_test,
+                "sobot inbound callback owed but the server has no shared secret \
+                 (ServerConfig::without_shared_secret), so the request is not authenticated; not sent"
+            );
             return;
         }
         let Some(client) = self.client.clone() else {
@@ -65,7 +123,7 @@ impl Callbacks {
         };
         let options = self.options();
         if self.copilot {
-            let body = CallbackListBody::new(answers.to_vec());
+            let body = CallbackListBody::new(self.answers);
             let (client, roundid) = (client.clone(), self.roundid.clone());
             let options = options.clone();
             tokio::spawn(async move {
@@ -74,7 +132,7 @@ impl Callbacks {
             });
         }
         if self.batch_test {
-            let Some(result) = batch_result(answers) else {
+            let Some(result) = self.batch.and_then(BatchRecord::result) else {
                 tracing::error!(roundid = %self.roundid, "sobot inbound batch test produced no answer; question_call_back not sent");
                 return;
             };
@@ -90,28 +148,49 @@ impl Callbacks {
     }
 }
 
-/// The one answer `question_call_back` takes: the first non-`MESSAGE` answer (or the first
-/// answer), with the text of all `MESSAGE`s when there are any, `message_end = true` and
-/// `success = true` unless the agent said otherwise.
-fn batch_result(answers: &[AgentAnswer]) -> Option<AgentAnswer> {
-    let base = answers
-        .iter()
-        .find(|a| !is_message(a))
-        .or_else(|| answers.first())?;
-    let mut result = base.clone();
-    let text: String = answers
-        .iter()
-        .filter(|a| is_message(a))
-        .map(|a| a.llm_answer.as_str())
-        .collect();
-    if answers.iter().any(is_message) {
-        result.llm_answer = text;
+/// What the one answer `question_call_back` takes is made of, gathered answer by answer:
+/// the first non-`MESSAGE` answer (or the first answer), and the text of all `MESSAGE`s.
+#[derive(Debug, Default)]
+struct BatchRecord {
+    /// The first non-`MESSAGE` answer, else the first answer.
+    base: Option<AgentAnswer>,
+    base_is_message: bool,
+    /// The text of every `MESSAGE`, joined.
+    text: String,
+    any_message: bool,
+}
+
+impl BatchRecord {
+    fn record(&mut self, answer: &AgentAnswer) {
+        let message = is_message(answer);
+        if message {
+            self.text.push_str(&answer.llm_answer);
+            self.any_message = true;
+        }
+        if self.base.is_none() || (self.base_is_message && !message) {
+            self.base = Some(answer.clone());
+            self.base_is_message = message;
+        }
     }
-    result.message_end = true;
-    if result.success.is_none() {
-        result.success = Some(true);
+
+    #[cfg(test)]
+    fn retained_bytes(&self) -> usize {
+        self.text.len() + self.base.as_ref().map_or(0, |a| a.llm_answer.len())
     }
-    Some(result)
+
+    /// The result: the base answer with the text of all `MESSAGE`s when there are any,
+    /// `message_end = true` and `success = true` unless the agent said otherwise.
+    fn result(self) -> Option<AgentAnswer> {
+        let mut result = self.base?;
+        if self.any_message {
+            result.llm_answer = self.text;
+        }
+        result.message_end = true;
+        if result.success.is_none() {
+            result.success = Some(true);
+        }
+        Some(result)
+    }
 }
 
 /// Awaits one callback (retries, if any, happen inside it) and logs how it ended.

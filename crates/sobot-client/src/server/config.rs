@@ -3,6 +3,7 @@
 //! Every knob of the router, the replies and the callbacks is set here, in one builder, so
 //! a user has one thing to read; the other files only read its fields.
 
+use std::fmt;
 use std::time::Duration;
 
 use common_http::Secret;
@@ -29,6 +30,8 @@ pub struct ServerConfig {
     pub(super) request_timeout: Duration,
     pub(super) read_timeout: Duration,
     pub(super) shared_secret: Option<SharedSecret>,
+    /// Set by [`ServerConfig::without_shared_secret`]: serving without a secret is meant.
+    pub(super) no_shared_secret: bool,
     pub(super) client: Option<SobotClient>,
     pub(super) callback_attempts: u32,
     pub(super) callback_backoff: Duration,
@@ -45,6 +48,7 @@ impl Default for ServerConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             shared_secret: None,
+            no_shared_secret: false,
             client: None,
             callback_attempts: DEFAULT_CALLBACK_ATTEMPTS,
             callback_backoff: DEFAULT_CALLBACK_BACKOFF,
@@ -75,8 +79,10 @@ impl ServerConfig {
     }
 
     /// How long the agent may take to produce its reply (default
-    /// [`DEFAULT_REQUEST_TIMEOUT`]); after that Sobot gets a `504`. For a streamed reply
-    /// this bounds the time until the stream is returned, not the whole stream.
+    /// [`DEFAULT_REQUEST_TIMEOUT`]); after that Sobot gets a `504`. For a non-streaming
+    /// request it bounds the whole reply: the agent call plus collecting a stream it
+    /// returns. For a streaming request it bounds the time until the stream is returned,
+    /// not the whole stream.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
@@ -95,15 +101,32 @@ impl ServerConfig {
     }
 
     /// Requires `params[key]` or `multi_params[key]` of every request to equal `expected`
-    /// (compared in constant time); otherwise Sobot gets a `401`. Off by default.
+    /// (compared in constant time); otherwise Sobot gets a `401`.
+    ///
+    /// Required: [`router`](super::router()) refuses a configuration with neither a shared
+    /// secret nor [`ServerConfig::without_shared_secret`], and an empty key or secret.
     pub fn shared_secret(mut self, key: impl Into<String>, expected: impl Into<Secret>) -> Self {
         self.shared_secret = Some(SharedSecret::new(key.into(), expected.into()));
+        self.no_shared_secret = false;
+        self
+    }
+
+    /// Serves every request without a shared secret, explicitly (for a local test, or a
+    /// server reachable only from Sobot's addresses).
+    ///
+    /// Without a secret no request is authenticated, so **no callback is ever sent**: a
+    /// `copilot` or batch-test (`runtimeid`) question is answered, but its `callback_list` /
+    /// `question_call_back` callback is skipped (logged as a `WARN`), since anyone could
+    /// otherwise make the server call Sobot with the company's token.
+    pub fn without_shared_secret(mut self) -> Self {
+        self.shared_secret = None;
+        self.no_shared_secret = true;
         self
     }
 
     /// The client the `callback_list` (copilot) and `question_call_back` (batch test)
     /// callbacks are sent with. Without one, those callbacks are logged as errors and
-    /// skipped.
+    /// skipped. Callbacks are only sent for requests that carried the shared secret.
     pub fn sobot_client(mut self, client: SobotClient) -> Self {
         self.client = Some(client);
         self
@@ -141,5 +164,46 @@ impl ServerConfig {
     pub fn answer_type(mut self, answer_type: RobotAnswerType) -> Self {
         self.answer_type = answer_type;
         self
+    }
+}
+
+/// Why [`router`](super::router()) refused a [`ServerConfig`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerConfigError {
+    /// Neither [`ServerConfig::shared_secret`] nor [`ServerConfig::without_shared_secret`]
+    /// was called.
+    MissingSharedSecret,
+    /// [`ServerConfig::shared_secret`] was given an empty key or an empty secret.
+    EmptySharedSecret,
+}
+
+impl fmt::Display for ServerConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingSharedSecret => f.write_str(
+                "the sobot inbound server needs a shared secret: call \
+                 ServerConfig::shared_secret(key, secret), or opt out explicitly with \
+                 ServerConfig::without_shared_secret() (copilot and batch-test callbacks are \
+                 then never sent)",
+            ),
+            Self::EmptySharedSecret => f.write_str(
+                "the sobot inbound server's shared secret and its key must not be empty",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ServerConfigError {}
+
+impl ServerConfig {
+    /// Whether the configuration can be served.
+    pub(super) fn check(&self) -> Result<(), ServerConfigError> {
+        match &self.shared_secret {
+            Some(secret) if secret.is_empty() => Err(ServerConfigError::EmptySharedSecret),
+            Some(_) => Ok(()),
+            None if self.no_shared_secret => Ok(()),
+            None => Err(ServerConfigError::MissingSharedSecret),
+        }
     }
 }

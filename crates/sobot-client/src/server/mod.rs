@@ -8,16 +8,19 @@
 //! - [`router`] serves the agent as an axum [`Router`] (a non-streaming answer is
 //!   `{"ret_code": "000000", "ret_msg": "success", "data": [..]}`, see
 //!   [`ServerConfig::envelope`]; a streaming one is one `data: {answer}` event per answer): it parses the request (malformed
-//!   JSON is a `400` with a JSON error body), checks an optional shared secret carried in
-//!   `params` / `multi_params` (`401`), refuses a body that is declared as something other
+//!   JSON is a `400` with a JSON error body), checks the shared secret carried in
+//!   `params` / `multi_params` (`401`; required unless you opt out with
+//!   [`ServerConfig::without_shared_secret`]), refuses a body that is declared as something other
 //!   than JSON (`415`), bounds the body size (`413`), the time the body may take to arrive
 //!   (`408`, against slowloris-style trickled bodies) and the time the agent
-//!   may take to reply (`504`), turns a panicking agent into a `500` (the server keeps
-//!   serving), carries `roundid` back on every answer and sets `message_end = true` on the
+//!   may take to reply (`504`, the whole reply when it is not streamed), turns a panicking
+//!   agent into a `500` (the server keeps serving), carries `roundid` back on every answer and sets `message_end = true` on the
 //!   last `MESSAGE` of the answer only.
 //! - With a [`SobotClient`] configured ([`ServerConfig::sobot_client`]), a `copilot`
 //!   request's answer is also sent to `callback_list`, and a request with a `runtimeid`
-//!   (batch test) is reported to `question_call_back`. The callbacks run in the background
+//!   (batch test) is reported to `question_call_back`, when the request carried the shared
+//!   secret (never without one, so no caller can make the server call Sobot with the
+//!   company's token). The callbacks run in the background
 //!   (the answer to Sobot never waits on them) and are sent at most once: only a callback
 //!   that provably never reached Sobot (no connection could be made) is tried again, with
 //!   exponential backoff. Every failure is logged with `tracing`.
@@ -38,7 +41,8 @@
 //! }
 //!
 //! # async fn demo() -> std::io::Result<()> {
-//! let app = router(Echo, ServerConfig::new().shared_secret("token", "s3cret"));
+//! let config = ServerConfig::new().shared_secret("token", "s3cret");
+//! let app = router(Echo, config).map_err(std::io::Error::other)?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8787").await?;
 //! sobot_client::server::axum::serve(listener, app).await
 //! # }
@@ -72,7 +76,7 @@ pub use common_http::reexports::async_trait;
 pub use agent::{AgentError, AgentReply, AnswerPart, ThirdPartyAgent};
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_CALLBACK_ATTEMPTS, DEFAULT_CALLBACK_BACKOFF, DEFAULT_READ_TIMEOUT,
-    DEFAULT_REQUEST_TIMEOUT, ServerConfig,
+    DEFAULT_REQUEST_TIMEOUT, ServerConfig, ServerConfigError,
 };
 pub use enterprise::{EnterprisePayload, EnterprisePayloadRejection};
 pub use router::router;

@@ -6,6 +6,10 @@
 //! within the request timeout (`504`), turning a panic or an [`AgentError`] into a `500`,
 //! and hands the reply to `reply.rs`.
 //!
+//! Nothing the caller sent is logged before its shared secret is accepted, and what is
+//! logged after goes through [`for_log`] (control characters escaped). Only a request that
+//! carried the shared secret can owe a callback to Sobot.
+//!
 //! [`AgentError`]: super::AgentError
 
 use std::panic::AssertUnwindSafe;
@@ -22,8 +26,8 @@ use futures::FutureExt as _;
 
 use super::agent::ThirdPartyAgent;
 use super::callback::Callbacks;
-use super::config::ServerConfig;
-use super::error::{body_rejection_response, error_response};
+use super::config::{ServerConfig, ServerConfigError};
+use super::error::{body_rejection_response, error_response, for_log};
 use super::reply::{list_response, stream_response};
 use super::sequence::ReplyContext;
 use crate::AgentRequest;
@@ -36,17 +40,27 @@ struct Inner {
 /// The axum router serving `agent` with `config` (`POST` on [`ServerConfig::path`]).
 ///
 /// Merge or nest it into your own application, or serve it with [`axum::serve()`].
-pub fn router<A: ThirdPartyAgent>(agent: A, config: ServerConfig) -> Router {
+///
+/// # Errors
+///
+/// [`ServerConfigError`] when `config` has neither a shared secret
+/// ([`ServerConfig::shared_secret`]) nor the explicit opt-out
+/// ([`ServerConfig::without_shared_secret`]), or an empty one.
+pub fn router<A: ThirdPartyAgent>(
+    agent: A,
+    config: ServerConfig,
+) -> Result<Router, ServerConfigError> {
+    config.check()?;
     let limit = config.body_limit;
     let path = config.path.clone();
     let inner = Arc::new(Inner {
         agent: Box::new(agent),
         config,
     });
-    Router::new()
+    Ok(Router::new()
         .route(&path, post(handle))
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(inner)
+        .with_state(inner))
 }
 
 fn rejection_response(rejection: &BytesRejection) -> Response {
@@ -76,6 +90,8 @@ fn reject_content_type(headers: &header::HeaderMap) -> Option<Response> {
 }
 
 async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
+    // One request_timeout bounds the agent call and, for a list reply, collecting it.
+    let deadline = tokio::time::Instant::now() + inner.config.request_timeout;
     if let Some(response) = reject_content_type(request.headers()) {
         return response;
     }
@@ -106,22 +122,28 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
             }
         }
     };
-    if let Some(secret) = &inner.config.shared_secret
-        && !secret.matches([request.params.as_ref(), request.multi_params.as_ref()])
-    {
-        tracing::warn!(roundid = %request.roundid, "sobot inbound request with a wrong or missing shared secret");
-        return error_response(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong shared secret",
-        );
-    }
+    let authenticated = match &inner.config.shared_secret {
+        Some(secret) => {
+            if !secret.matches([request.params.as_ref(), request.multi_params.as_ref()]) {
+                // Nothing of the request is logged: it is not authenticated.
+                tracing::warn!("sobot inbound request with a wrong or missing shared secret");
+                return error_response(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "missing or wrong shared secret",
+                );
+            }
+            true
+        }
+        // ServerConfig::without_shared_secret: served, but never authenticated.
+        None => false,
+    };
     let ctx = ReplyContext::new(&request, &inner.config);
     let timeout = inner.config.request_timeout;
     let call = AssertUnwindSafe(inner.agent.answer(request)).catch_unwind();
-    let reply = match tokio::time::timeout(timeout, call).await {
+    let reply = match tokio::time::timeout_at(deadline, call).await {
         Err(_) => {
-            tracing::error!(roundid = %ctx.roundid, ?timeout, "sobot inbound agent timed out");
+            tracing::error!(roundid = %for_log(&ctx.roundid), ?timeout, "sobot inbound agent timed out");
             return error_response(
                 StatusCode::GATEWAY_TIMEOUT,
                 "timeout",
@@ -129,7 +151,7 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
             );
         }
         Ok(Err(_panic)) => {
-            tracing::error!(roundid = %ctx.roundid, "sobot inbound agent panicked");
+            tracing::error!(roundid = %for_log(&ctx.roundid), "sobot inbound agent panicked");
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "agent_panicked",
@@ -137,7 +159,11 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
             );
         }
         Ok(Ok(Err(error))) => {
-            tracing::error!(roundid = %ctx.roundid, %error, "sobot inbound agent failed");
+            tracing::error!(
+                roundid = %for_log(&ctx.roundid),
+                error = %for_log(error.message()),
+                "sobot inbound agent failed"
+            );
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "agent_error",
@@ -146,18 +172,11 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
         }
         Ok(Ok(Ok(reply))) => reply,
     };
-    let callbacks = Callbacks::new(&ctx, &inner.config);
+    let callbacks = Callbacks::new(&ctx, &inner.config, authenticated);
     if ctx.stream {
         stream_response(reply, ctx, callbacks)
     } else {
-        list_response(
-            reply,
-            ctx,
-            callbacks,
-            inner.config.envelope,
-            inner.config.request_timeout,
-        )
-        .await
+        list_response(reply, ctx, callbacks, inner.config.envelope, deadline).await
     }
 }
 

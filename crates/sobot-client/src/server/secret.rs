@@ -23,6 +23,11 @@ impl SharedSecret {
         Self { key, expected }
     }
 
+    /// Whether the key or the expected value is empty (such a secret protects nothing).
+    pub(super) fn is_empty(&self) -> bool {
+        self.key.is_empty() || self.expected.expose().is_empty()
+    }
+
     /// Whether `params` or `multi_params` carries `key` with the expected value (a string,
     /// or any other JSON value compared by its JSON text), in constant time.
     pub(super) fn matches(&self, maps: [Option<&Map<String, Value>>; 2]) -> bool {
