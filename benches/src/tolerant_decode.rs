@@ -99,8 +99,12 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
     let body = page_body(RECORDS);
     let ledger = DriftLedger::new();
     let tolerant = || -> Outcome<rokid_client::WorkRecordPage> {
+        // As the client reads a payload: a listing in one pass, the records captured
+        // as raw JSON only if that pass fails (`read_listing`).
         drift::scope(&ledger, OPERATION, || {
-            serde_json::from_slice::<rokid_client::WorkRecordPage>(&body)
+            common_http::tolerant::read_listing(|| {
+                serde_json::from_slice::<rokid_client::WorkRecordPage>(&body)
+            })
         })
         .map_err(|e| format!("tolerant decode: {e}"))
     };

@@ -192,6 +192,47 @@ pub fn scope<R>(ledger: &DriftLedger, operation: &str, decode: impl FnOnce() -> 
     result
 }
 
+/// Runs `first` with its deviations set aside: when it succeeds they are recorded in the
+/// current scope; when it fails they are forgotten and `second` runs in the current scope
+/// instead. (A fast decode that may fail, then a slower one that cannot, records each
+/// deviation once.)
+pub fn first_then<R, E>(
+    first: impl FnOnce() -> Result<R, E>,
+    second: impl FnOnce() -> Result<R, E>,
+) -> Result<R, E> {
+    let current = SCOPE.with(|s| s.borrow().clone());
+    let Some((ledger, operation)) = current else {
+        return first().or_else(|_| second());
+    };
+    let aside = DriftLedger::new();
+    match scope(&aside, &operation, first) {
+        Ok(value) => {
+            aside.merge_into(&ledger);
+            Ok(value)
+        }
+        Err(_) => second(),
+    }
+}
+
+impl DriftLedger {
+    /// Adds every entry of this ledger to `other` (counts add up; `other` keeps its own
+    /// examples and logs the entries it did not have).
+    fn merge_into(&self, other: &DriftLedger) {
+        for entry in self.report() {
+            other.record(&entry.operation, &entry.path, entry.kind, || {
+                entry.example.clone()
+            });
+            if entry.count > 1
+                && let Ok(mut entries) = other.entries.lock()
+                && let Some((count, _)) =
+                    entries.get_mut(&(entry.operation.clone(), entry.path.clone(), entry.kind))
+            {
+                *count = count.saturating_add(entry.count - 1);
+            }
+        }
+    }
+}
+
 /// Records a deviation in the current thread's [`scope`] (nothing outside one).
 pub fn record(path: &str, kind: DriftKind, example: impl FnOnce() -> String) {
     SCOPE.with(|s| {

@@ -148,7 +148,7 @@ impl<'a> EnvelopeFields<'a> {
         if raw.get().trim() == "null" {
             return Ok(None);
         }
-        decode_json::<T>(raw.get().as_bytes())
+        crate::tolerant::read_listing(|| decode_json::<T>(raw.get().as_bytes()))
             .map(Some)
             .map_err(|e| {
                 let slot = names.first().copied().unwrap_or_default();

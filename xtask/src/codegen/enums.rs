@@ -103,7 +103,12 @@ fn render_enum(out: &mut Out, e: &Enum) {
         "impl common_http::tolerant::Tolerant for {name} {{"
     ));
     out.line("fn read<'de, D: serde::Deserializer<'de>>(deserializer: D, at: common_http::tolerant::At) -> Result<common_http::tolerant::Read<Self>, D::Error> {");
-    out.line("common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)");
+    out.line(match e.kind {
+        EnumKind::Int => "common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)",
+        EnumKind::Str => {
+            "common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)"
+        }
+    });
     out.line("}");
     out.line("}");
     out.blank();

@@ -807,7 +807,7 @@ fn write_tolerant_deserialize(out: &mut Out, api: &Api, s: &Struct) {
         "let mut {UNDOCUMENTED} = common_http::tolerant::Extra::new({});",
         lit(&s.vendor_name)
     ));
-    out.line("while let Some(key) = map.next_key::<String>()? {");
+    out.line("while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {");
     out.line("match key.as_str() {");
     for f in &s.fields {
         let names: Vec<String> = std::iter::once(&f.wire)
@@ -815,7 +815,7 @@ fn write_tolerant_deserialize(out: &mut Out, api: &Api, s: &Struct) {
             .map(|n| lit(n))
             .collect();
         out.line(format!(
-            "{} => {{ {}.read(&mut map, &key, &mut {UNDOCUMENTED})?; }}",
+            "{} => {{ {}.read(&mut map, key.as_str(), &mut {UNDOCUMENTED})?; }}",
             names.join(" | "),
             slot_var(f)
         ));

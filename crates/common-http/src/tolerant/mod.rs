@@ -405,21 +405,77 @@ scalar_tolerant!(String, i64, i32, f64, bool);
 /// absent.
 impl Tolerant for Timestamp {
     fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
-        let path = at.path;
-        let value = any_value(deserializer)?;
-        Ok(match value {
-            Value::Null => Read::absent(),
-            // `""` (no time yet) is kept as sent: a timestamp is its text.
-            Value::String(text) => Read::value(Timestamp::new(text)),
-            Value::Number(n) => match n.as_i64().and_then(epoch_text) {
-                Some(text) => {
-                    coerced(at, 0, || n.to_string());
-                    Read::value(Timestamp::new(text))
-                }
-                None => Read::unreadable(path, Value::Number(n)),
-            },
-            other => Read::unreadable(path, other),
-        })
+        deserializer.deserialize_any(TimestampVisitor { at })
+    }
+}
+
+struct TimestampVisitor {
+    at: At,
+}
+
+impl TimestampVisitor {
+    fn epoch(self, epoch: Option<i64>, sent: Value) -> Read<Timestamp> {
+        match epoch.and_then(epoch_text) {
+            Some(text) => {
+                coerced(self.at, 0, || sent.to_string());
+                Read::value(Timestamp::new(text))
+            }
+            None => Read::unreadable(self.at.path, sent),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for TimestampVisitor {
+    type Value = Read<Timestamp>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Read::value(Timestamp::new(v)))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Read::value(Timestamp::new(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.epoch(Some(v), Value::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.epoch(i64::try_from(v).ok(), Value::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.epoch(int_of_f64(v), Value::from(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Read::unreadable(self.at.path, Value::from(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Read::absent())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Read::unreadable(self.at.path, value))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = any_value(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Read::unreadable(self.at.path, value))
     }
 }
 
@@ -719,40 +775,51 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ModelVisitor<T> {
     }
 }
 
-/// Reads a generated enum: its documented values, and any other value kept as its
-/// `Unknown` variant (recorded as drift); `null` is absent, and `""` too for a number enum
-/// (a text enum keeps it as `Unknown("")`).
-pub fn read_enum<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+/// Reads a generated number enum: its number (or the number's text, recorded as drift
+/// unless documented); an unlisted value is kept as its `Unknown` variant (recorded as
+/// drift); `null` and `""` are absent.
+pub fn read_int_enum<'de, T: From<i64>, D: Deserializer<'de>>(
     deserializer: D,
     at: At,
     is_unknown: fn(&T) -> bool,
 ) -> Result<Read<T>, D::Error> {
-    let value = any_value(deserializer)?;
-    if value.is_null() {
-        return Ok(Read::absent());
-    }
-    let empty = value.as_str().is_some_and(|s| s.trim().is_empty());
-    Ok(match T::deserialize(&value) {
-        // `""` of a text enum is kept (as its `Unknown("")`), so it is written back.
-        Ok(v) if empty => {
-            coerced(at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
-            Read::value(v)
-        }
-        // `""` of a number enum has no value to be: absent.
-        Err(_) if empty => {
-            coerced(at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
-            Read::absent()
-        }
-        Ok(v) => {
-            if is_unknown(&v) {
-                drift::record(at.path, DriftKind::UnknownEnumValue, || {
-                    drift::describe(&value)
-                });
-            }
-            Read::value(v)
-        }
-        Err(_) => Read::unreadable(at.path, value),
+    let read = i64::read(deserializer, at)?;
+    Ok(Read {
+        value: read
+            .value
+            .map(|v| listed(T::from(v), at, is_unknown, || v.to_string())),
+        kept: read.kept,
     })
+}
+
+/// Reads a generated text enum: its text (or a number's text, recorded as drift unless
+/// documented); an unlisted value is kept as its `Unknown` variant (recorded as drift), `""`
+/// too (recorded unless documented); `null` is absent.
+pub fn read_text_enum<'de, T: From<String>, D: Deserializer<'de>>(
+    deserializer: D,
+    at: At,
+    is_unknown: fn(&T) -> bool,
+) -> Result<Read<T>, D::Error> {
+    let read = String::read(deserializer, at)?;
+    Ok(Read {
+        value: read.value.map(|text| {
+            if text.trim().is_empty() {
+                coerced(at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
+                return T::from(text);
+            }
+            let example = format!("{text:?}");
+            listed(T::from(text), at, is_unknown, || example)
+        }),
+        kept: read.kept,
+    })
+}
+
+/// `value`, recorded as an unknown enum value when it is one.
+fn listed<T>(value: T, at: At, is_unknown: fn(&T) -> bool, example: impl FnOnce() -> String) -> T {
+    if is_unknown(&value) {
+        drift::record(at.path, DriftKind::UnknownEnumValue, example);
+    }
+    value
 }
 
 /// One field of a model being read: what arrived, under which spelling.
@@ -858,6 +925,51 @@ impl<T: Tolerant> Slot<T> {
     }
 }
 
+/// A field name of a model being read, borrowed from the input when it can be (so reading
+/// a record allocates nothing for its keys).
+#[derive(Debug)]
+pub struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl Key<'_> {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name, owned (for a field kept in `undocumented`).
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
 /// What a model keeps beyond its documented fields: unknown fields, and values of known
 /// fields that could not be read, under their wire names and as sent.
 #[derive(Debug, Default)]
@@ -879,8 +991,9 @@ impl Extra {
     pub fn unknown<'de, A: MapAccess<'de>>(
         &mut self,
         map: &mut A,
-        key: String,
+        key: Key<'_>,
     ) -> Result<(), A::Error> {
+        let key = key.into_owned();
         let value: Value = map.next_value()?;
         let model = self.model;
         drift::record(&format!("{model}.{key}"), DriftKind::UnknownField, || {
@@ -1063,10 +1176,36 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Record<T> {
     }
 }
 
+thread_local! {
+    /// Whether records are captured as raw JSON before they are read (see
+    /// [`read_listing`]); off during the first, fast pass over a listing.
+    static CAPTURE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Decodes a payload holding a listing with `decode`, so that no record is lost yet the
+/// common case costs one pass: first with every record read straight as `T` (a record that
+/// cannot be read fails that pass, its deviations forgotten), and only then, if it failed,
+/// again with each record captured as raw JSON first and kept raw when unreadable.
+pub fn read_listing<R, E>(decode: impl Fn() -> Result<R, E>) -> Result<R, E> {
+    crate::drift::first_then(
+        || {
+            let was = CAPTURE.with(|c| c.replace(false));
+            let result = decode();
+            CAPTURE.with(|c| c.set(was));
+            result
+        },
+        &decode,
+    )
+}
+
 /// A record of a listing: its JSON is captured first, then read as `T`; one that cannot be
-/// read is kept raw (and recorded as an unreadable record at `path`), never dropped.
+/// read is kept raw (and recorded as an unreadable record at `path`), never dropped. (In
+/// the first pass of [`read_listing`] it is read straight as `T`.)
 impl<T: DeserializeOwned> Tolerant for Record<T> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
+        if !CAPTURE.with(std::cell::Cell::get) {
+            return T::deserialize(deserializer).map(|t| Read::value(Self::Typed(t)));
+        }
         let path = at.path;
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         let record = match serde_json::from_str::<T>(raw.get()) {

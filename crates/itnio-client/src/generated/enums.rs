@@ -63,7 +63,7 @@ impl common_http::tolerant::Tolerant for TaskStatus {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -150,7 +150,7 @@ impl common_http::tolerant::Tolerant for TaskType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -274,7 +274,7 @@ impl common_http::tolerant::Tolerant for ResponseCode {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 

@@ -84,16 +84,16 @@ impl<'de> serde::Deserialize<'de> for TaskQueryRequest {
                     common_http::tolerant::At::new("TaskQueryRequest.params"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("TaskQueryRequest");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "current" => {
-                            slot_current.read(&mut map, &key, &mut undocumented)?;
+                            slot_current.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "size" => {
-                            slot_size.read(&mut map, &key, &mut undocumented)?;
+                            slot_size.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "params" => {
-                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -245,25 +245,29 @@ impl<'de> serde::Deserialize<'de> for TaskQueryParams {
                     common_http::tolerant::At::new("TaskQueryParams.searchCondition"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("TaskQueryParams");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "strTime" => {
-                            slot_str_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_str_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "endTime" => {
-                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_end_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "taskType" => {
-                            slot_task_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "statusList" => {
-                            slot_status_list.read(&mut map, &key, &mut undocumented)?;
+                            slot_status_list.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "idxAppId" => {
-                            slot_idx_app_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_idx_app_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "searchCondition" => {
-                            slot_search_condition.read(&mut map, &key, &mut undocumented)?;
+                            slot_search_condition.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -412,25 +416,25 @@ impl<'de> serde::Deserialize<'de> for TaskPage {
                     common_http::tolerant::At::new("TaskPage.pages"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("TaskPage");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "records" => {
-                            slot_records.read(&mut map, &key, &mut undocumented)?;
+                            slot_records.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "total" => {
-                            slot_total.read(&mut map, &key, &mut undocumented)?;
+                            slot_total.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "size" => {
-                            slot_size.read(&mut map, &key, &mut undocumented)?;
+                            slot_size.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "current" => {
-                            slot_current.read(&mut map, &key, &mut undocumented)?;
+                            slot_current.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "searchCount" => {
-                            slot_search_count.read(&mut map, &key, &mut undocumented)?;
+                            slot_search_count.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "pages" => {
-                            slot_pages.read(&mut map, &key, &mut undocumented)?;
+                            slot_pages.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -698,70 +702,82 @@ impl<'de> serde::Deserialize<'de> for GroupCallTask {
                     common_http::tolerant::At::new("GroupCallTask.sendSmsNum"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("GroupCallTask");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "taskId" => {
-                            slot_task_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "taskName" => {
-                            slot_task_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "status" => {
-                            slot_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_status.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "rate" => {
-                            slot_rate.read(&mut map, &key, &mut undocumented)?;
+                            slot_rate.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "numCnt" => {
-                            slot_num_cnt.read(&mut map, &key, &mut undocumented)?;
+                            slot_num_cnt.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "callNum" => {
-                            slot_call_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_call_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "success" => {
-                            slot_success.read(&mut map, &key, &mut undocumented)?;
+                            slot_success.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "fail" => {
-                            slot_fail.read(&mut map, &key, &mut undocumented)?;
+                            slot_fail.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "createdTime" => {
-                            slot_created_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_created_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "scriptId" => {
-                            slot_script_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_script_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "taskType" => {
-                            slot_task_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "answeredNum" => {
-                            slot_answered_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_answered_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "asr" => {
-                            slot_asr.read(&mut map, &key, &mut undocumented)?;
+                            slot_asr.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "agentTotalFeetime" => {
-                            slot_agent_total_feetime.read(&mut map, &key, &mut undocumented)?;
+                            slot_agent_total_feetime.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "agentFee" => {
-                            slot_agent_fee.read(&mut map, &key, &mut undocumented)?;
+                            slot_agent_fee.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "chargeLen" => {
-                            slot_charge_len.read(&mut map, &key, &mut undocumented)?;
+                            slot_charge_len.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "acd" => {
-                            slot_acd.read(&mut map, &key, &mut undocumented)?;
+                            slot_acd.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "groupCallPayFee" => {
-                            slot_group_call_pay_fee.read(&mut map, &key, &mut undocumented)?;
+                            slot_group_call_pay_fee.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "smsPayFee" => {
-                            slot_sms_pay_fee.read(&mut map, &key, &mut undocumented)?;
+                            slot_sms_pay_fee.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "taskSumPayFee" => {
-                            slot_task_sum_pay_fee.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_sum_pay_fee.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "sendSmsNum" => {
-                            slot_send_sms_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_send_sms_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;

@@ -59,7 +59,7 @@ impl common_http::tolerant::Tolerant for TaskProgress {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -147,7 +147,7 @@ impl common_http::tolerant::Tolerant for DeletedFlag {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -231,7 +231,7 @@ impl common_http::tolerant::Tolerant for ChatLogType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 

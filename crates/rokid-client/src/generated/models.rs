@@ -98,19 +98,19 @@ impl<'de> serde::Deserialize<'de> for WorkRecordPage {
                     "WorkRecordPage.list",
                 ));
                 let mut undocumented = common_http::tolerant::Extra::new("WorkRecordPage");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "pageNum" => {
-                            slot_page_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_page_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "pageSize" => {
-                            slot_page_size.read(&mut map, &key, &mut undocumented)?;
+                            slot_page_size.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "total" => {
-                            slot_total.read(&mut map, &key, &mut undocumented)?;
+                            slot_total.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "list" => {
-                            slot_list.read(&mut map, &key, &mut undocumented)?;
+                            slot_list.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -379,73 +379,81 @@ impl<'de> serde::Deserialize<'de> for WorkRecord {
                     common_http::tolerant::At::new("WorkRecord.reportUrl"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("WorkRecord");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "taskId" => {
-                            slot_task_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "taskName" => {
-                            slot_task_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "sessionId" => {
-                            slot_session_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_session_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "planId" => {
-                            slot_plan_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_plan_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ticketId" => {
-                            slot_ticket_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_ticket_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ticketFlowType" => {
-                            slot_ticket_flow_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_ticket_flow_type.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "companyId" => {
-                            slot_company_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_company_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uid" => {
-                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                            slot_uid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "userName" => {
-                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_user_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "chatContent" => {
-                            slot_chat_content.read(&mut map, &key, &mut undocumented)?;
+                            slot_chat_content.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "result" => {
-                            slot_result.read(&mut map, &key, &mut undocumented)?;
+                            slot_result.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "taskProgress" => {
-                            slot_task_progress.read(&mut map, &key, &mut undocumented)?;
+                            slot_task_progress.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "videoUrl" => {
-                            slot_video_url.read(&mut map, &key, &mut undocumented)?;
+                            slot_video_url.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uploadTime" => {
-                            slot_upload_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_upload_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "gmtCreated" => {
-                            slot_gmt_created.read(&mut map, &key, &mut undocumented)?;
+                            slot_gmt_created.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "gmtModified" => {
-                            slot_gmt_modified.read(&mut map, &key, &mut undocumented)?;
+                            slot_gmt_modified.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "gmtCreatedStart" => {
-                            slot_gmt_created_start.read(&mut map, &key, &mut undocumented)?;
+                            slot_gmt_created_start.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "gmtCreatedEnd" => {
-                            slot_gmt_created_end.read(&mut map, &key, &mut undocumented)?;
+                            slot_gmt_created_end.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "deleted" => {
-                            slot_deleted.read(&mut map, &key, &mut undocumented)?;
+                            slot_deleted.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "signUrl" => {
-                            slot_sign_url.read(&mut map, &key, &mut undocumented)?;
+                            slot_sign_url.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "flowType" => {
-                            slot_flow_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_flow_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "reportUrl" => {
-                            slot_report_url.read(&mut map, &key, &mut undocumented)?;
+                            slot_report_url.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -585,19 +593,19 @@ impl<'de> serde::Deserialize<'de> for ChatLogPage {
                     "ChatLogPage.list",
                 ));
                 let mut undocumented = common_http::tolerant::Extra::new("ChatLogPage");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "pageNum" => {
-                            slot_page_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_page_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "pageSize" => {
-                            slot_page_size.read(&mut map, &key, &mut undocumented)?;
+                            slot_page_size.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "total" => {
-                            slot_total.read(&mut map, &key, &mut undocumented)?;
+                            slot_total.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "list" => {
-                            slot_list.read(&mut map, &key, &mut undocumented)?;
+                            slot_list.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -862,76 +870,80 @@ impl<'de> serde::Deserialize<'de> for ChatLog {
                     common_http::tolerant::At::new("ChatLog.deleted"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("ChatLog");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "id" => {
-                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "type" => {
-                            slot_log_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_log_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "deviceId" => {
-                            slot_device_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_device_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "agentId" => {
-                            slot_agent_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_agent_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "agentName" => {
-                            slot_agent_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_agent_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "modelId" => {
-                            slot_model_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_model_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "modelName" => {
-                            slot_model_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_model_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "modelApiName" => {
-                            slot_model_api_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_model_api_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "systemPrompt" => {
-                            slot_system_prompt.read(&mut map, &key, &mut undocumented)?;
+                            slot_system_prompt.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "questionContent" => {
-                            slot_question_content.read(&mut map, &key, &mut undocumented)?;
+                            slot_question_content.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "questionImg" => {
-                            slot_question_img.read(&mut map, &key, &mut undocumented)?;
+                            slot_question_img.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "answerContent" => {
-                            slot_answer_content.read(&mut map, &key, &mut undocumented)?;
+                            slot_answer_content.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "costTime" => {
-                            slot_cost_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_cost_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "status" => {
-                            slot_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_status.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "errorMsg" => {
-                            slot_error_msg.read(&mut map, &key, &mut undocumented)?;
+                            slot_error_msg.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "isMemory" => {
-                            slot_is_memory.read(&mut map, &key, &mut undocumented)?;
+                            slot_is_memory.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "time" => {
-                            slot_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uid" => {
-                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                            slot_uid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "userName" => {
-                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_user_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "companyId" => {
-                            slot_company_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_company_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "gmtCreated" => {
-                            slot_gmt_created.read(&mut map, &key, &mut undocumented)?;
+                            slot_gmt_created.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "gmtModified" => {
-                            slot_gmt_modified.read(&mut map, &key, &mut undocumented)?;
+                            slot_gmt_modified.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "deleted" => {
-                            slot_deleted.read(&mut map, &key, &mut undocumented)?;
+                            slot_deleted.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;

@@ -102,7 +102,7 @@ impl common_http::tolerant::Tolerant for RobotAnswerType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -230,7 +230,7 @@ impl common_http::tolerant::Tolerant for RobotAnswerMessageType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -345,7 +345,7 @@ impl common_http::tolerant::Tolerant for TransferResult {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -443,7 +443,7 @@ impl common_http::tolerant::Tolerant for RobotStatus {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -547,7 +547,7 @@ impl common_http::tolerant::Tolerant for InputTypeEnum {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -644,7 +644,7 @@ impl common_http::tolerant::Tolerant for BizType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -813,7 +813,7 @@ impl common_http::tolerant::Tolerant for SourceEnum {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -993,7 +993,7 @@ impl common_http::tolerant::Tolerant for StatisticsSource {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1101,7 +1101,7 @@ impl common_http::tolerant::Tolerant for PushType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1192,7 +1192,7 @@ impl common_http::tolerant::Tolerant for PollingStatus {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1283,7 +1283,7 @@ impl common_http::tolerant::Tolerant for VariableType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1382,7 +1382,7 @@ impl common_http::tolerant::Tolerant for AnswerType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1490,7 +1490,7 @@ impl common_http::tolerant::Tolerant for ValidTrigger2HumanType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1620,7 +1620,7 @@ impl common_http::tolerant::Tolerant for ScoreLevel {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1731,7 +1731,7 @@ impl common_http::tolerant::Tolerant for StarLevel {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1821,7 +1821,7 @@ impl common_http::tolerant::Tolerant for MsgType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -1912,7 +1912,7 @@ impl common_http::tolerant::Tolerant for RobotModel {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2000,7 +2000,7 @@ impl common_http::tolerant::Tolerant for RobotType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2087,7 +2087,7 @@ impl common_http::tolerant::Tolerant for RobotTypeCode {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2174,7 +2174,7 @@ impl common_http::tolerant::Tolerant for SolveStatus {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2262,7 +2262,7 @@ impl common_http::tolerant::Tolerant for LikeDislikeStatus {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_int_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2347,7 +2347,7 @@ impl common_http::tolerant::Tolerant for EmotionType {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 
@@ -2434,7 +2434,7 @@ impl common_http::tolerant::Tolerant for AssessStatus {
         deserializer: D,
         at: common_http::tolerant::At,
     ) -> Result<common_http::tolerant::Read<Self>, D::Error> {
-        common_http::tolerant::read_enum(deserializer, at, Self::is_unknown)
+        common_http::tolerant::read_text_enum(deserializer, at, Self::is_unknown)
     }
 }
 

@@ -144,13 +144,13 @@ impl<'de> serde::Deserialize<'de> for TokenItem {
                 )
                 .strict();
                 let mut undocumented = common_http::tolerant::Extra::new("TokenItem");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "token" => {
-                            slot_token.read(&mut map, &key, &mut undocumented)?;
+                            slot_token.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "expires_in" | "expire_in" => {
-                            slot_expires_in.read(&mut map, &key, &mut undocumented)?;
+                            slot_expires_in.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -340,70 +340,74 @@ impl<'de> serde::Deserialize<'de> for AskRequest {
                     common_http::tolerant::At::new("OpenRobotAnswerReqVo.interface_info"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("OpenRobotAnswerReqVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "question" => {
-                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "show_question" => {
-                            slot_show_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_show_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "input_type_enum" => {
-                            slot_input_type_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_input_type_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_id" => {
-                            slot_biz_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type" => {
-                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type_id" => {
-                            slot_biz_type_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robotid" => {
-                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robotid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "msg_type" => {
-                            slot_msg_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_msg_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uid" => {
-                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                            slot_uid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "user_name" => {
-                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_user_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "transfer" => {
-                            slot_transfer.read(&mut map, &key, &mut undocumented)?;
+                            slot_transfer.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ai_agent_cid" => {
-                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ai_agent_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "call_back_url" => {
-                            slot_call_back_url.read(&mut map, &key, &mut undocumented)?;
+                            slot_call_back_url.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source_enum" => {
-                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_source_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "partnerid" => {
-                            slot_partnerid.read(&mut map, &key, &mut undocumented)?;
+                            slot_partnerid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "params" => {
-                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "multi_params" => {
-                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_multi_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "timing" => {
-                            slot_timing.read(&mut map, &key, &mut undocumented)?;
+                            slot_timing.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "input_variable_infos" => {
-                            slot_input_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_input_variable_infos.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "process_info" => {
-                            slot_process_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_process_info.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "interface_info" => {
-                            slot_interface_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_interface_info.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -915,67 +919,71 @@ impl<'de> serde::Deserialize<'de> for QuestionRequest {
                     common_http::tolerant::At::new("RobotAnswerReqVo.process_info"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("RobotAnswerReqVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "question" => {
-                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "show_question" => {
-                            slot_show_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_show_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "input_type_enum" => {
-                            slot_input_type_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_input_type_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_id" => {
-                            slot_biz_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type" => {
-                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type_id" => {
-                            slot_biz_type_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robotid" => {
-                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robotid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "msg_type" => {
-                            slot_msg_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_msg_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uid" => {
-                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                            slot_uid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "user_name" => {
-                            slot_user_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_user_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "transfer" => {
-                            slot_transfer.read(&mut map, &key, &mut undocumented)?;
+                            slot_transfer.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ai_agent_cid" => {
-                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ai_agent_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "call_back_url" => {
-                            slot_call_back_url.read(&mut map, &key, &mut undocumented)?;
+                            slot_call_back_url.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source_enum" => {
-                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_source_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "partnerid" => {
-                            slot_partnerid.read(&mut map, &key, &mut undocumented)?;
+                            slot_partnerid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "params" => {
-                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "multi_params" => {
-                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_multi_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "timing" => {
-                            slot_timing.read(&mut map, &key, &mut undocumented)?;
+                            slot_timing.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "input_variable_infos" => {
-                            slot_input_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_input_variable_infos.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "process_info" => {
-                            slot_process_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_process_info.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -1372,22 +1380,22 @@ impl<'de> serde::Deserialize<'de> for AnswerVariableInfo {
                     common_http::tolerant::At::new("AnswerVariableInfo.variable_type"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("AnswerVariableInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "variable_id" => {
-                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_name" => {
-                            slot_variable_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_value" => {
-                            slot_variable_value.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_value.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_code" => {
-                            slot_variable_code.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_code.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_type" => {
-                            slot_variable_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -1587,19 +1595,19 @@ impl<'de> serde::Deserialize<'de> for OpenProcessInfo {
                     common_http::tolerant::At::new("OpenProcessInfo.variable_value"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("OpenProcessInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "process_id" => {
-                            slot_process_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_process_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "node_id" => {
-                            slot_node_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_node_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_id" => {
-                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_value" => {
-                            slot_variable_value.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_value.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -1813,22 +1821,22 @@ impl<'de> serde::Deserialize<'de> for OpenInterfaceInfo {
                         common_http::tolerant::At::new("OpenInterfaceInfo.customCards"),
                     );
                 let mut undocumented = common_http::tolerant::Extra::new("OpenInterfaceInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "cardStyle" => {
-                            slot_card_style.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_style.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "cardType" => {
-                            slot_card_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "cardForm" => {
-                            slot_card_form.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_form.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "cardGuide" => {
-                            slot_card_guide.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_guide.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "customCards" => {
-                            slot_custom_cards.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_cards.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -2172,47 +2180,75 @@ impl<'de> serde::Deserialize<'de> for OpenInterfaceCardInfo {
                         common_http::tolerant::At::new("OpenInterfaceCardInfo.customMenus"),
                     );
                 let mut undocumented = common_http::tolerant::Extra::new("OpenInterfaceCardInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "customCardName" => {
-                            slot_custom_card_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_name.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "customCardHeader" => {
-                            slot_custom_card_header.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_header.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "customCardNum" => {
-                            slot_custom_card_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "customField" => {
-                            slot_custom_field.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_field.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "customCardThumbnail" => {
-                            slot_custom_card_thumbnail.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_thumbnail.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "customCardAmount" => {
-                            slot_custom_card_amount.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_amount.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "customCardAmountSymbol" => {
                             slot_custom_card_amount_symbol.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "customCardDesc" => {
-                            slot_custom_card_desc.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_desc.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "customCardType" => {
-                            slot_custom_card_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_type.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "customCardLink" => {
-                            slot_custom_card_link.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_link.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "paramInfos" => {
-                            slot_param_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_param_infos.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "customMenus" => {
-                            slot_custom_menus.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_menus.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -2450,13 +2486,13 @@ impl<'de> serde::Deserialize<'de> for OpenCardParamInfo {
                     common_http::tolerant::At::new("OpenCardParamInfo.paramValue"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("OpenCardParamInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "variableId" => {
-                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "paramValue" => {
-                            slot_param_value.read(&mut map, &key, &mut undocumented)?;
+                            slot_param_value.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -2583,16 +2619,16 @@ impl<'de> serde::Deserialize<'de> for OpenInterfaceCardButtonInfo {
                 );
                 let mut undocumented =
                     common_http::tolerant::Extra::new("OpenInterfaceCardButtonInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "menuType" => {
-                            slot_menu_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_menu_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "menuName" => {
-                            slot_menu_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_menu_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "menuLink" => {
-                            slot_menu_link.read(&mut map, &key, &mut undocumented)?;
+                            slot_menu_link.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -2866,68 +2902,80 @@ impl<'de> serde::Deserialize<'de> for Answer {
                     common_http::tolerant::At::new("RobotAnswerRespVo.interface_info"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("RobotAnswerRespVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "robot_answer_type" | "robotAnswerType" => {
-                            slot_robot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_answer_type.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "robot_answer_message_type" | "robotAnswerMessageType" => {
                             slot_robot_answer_message_type.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "answer" => {
-                            slot_answer.read(&mut map, &key, &mut undocumented)?;
+                            slot_answer.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "transfer_result" | "transferResult" => {
-                            slot_transfer_result.read(&mut map, &key, &mut undocumented)?;
+                            slot_transfer_result.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "roundid" | "roundId" | "round_id" => {
-                            slot_roundid.read(&mut map, &key, &mut undocumented)?;
+                            slot_roundid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "msgid" | "msgId" | "msg_id" => {
-                            slot_msgid.read(&mut map, &key, &mut undocumented)?;
+                            slot_msgid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ai_agent_cid" | "aiAgentCid" => {
-                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ai_agent_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_id" | "bizId" | "bizid" => {
-                            slot_biz_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_name" | "robotName" => {
-                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_logo" | "robotLogo" => {
-                            slot_robot_logo.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_logo.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robotid" | "robotId" => {
-                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robotid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_status" | "robotStatus" => {
-                            slot_robot_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_status.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "delay" => {
-                            slot_delay.read(&mut map, &key, &mut undocumented)?;
+                            slot_delay.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "output_variable_infos" | "outputVariableInfos" => {
-                            slot_output_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_output_variable_infos.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "process_id" | "processId" => {
-                            slot_process_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_process_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "node_id" | "nodeId" => {
-                            slot_node_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_node_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_id" | "variableId" => {
-                            slot_variable_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "variable_value_enums" | "variableValueEnums" => {
-                            slot_variable_value_enums.read(&mut map, &key, &mut undocumented)?;
+                            slot_variable_value_enums.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "interface_info" | "interfaceInfo" => {
-                            slot_interface_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_interface_info.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -3070,19 +3118,19 @@ impl<'de> serde::Deserialize<'de> for Session {
                     common_http::tolerant::At::new("InitRespVo.biz_typeid"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("InitRespVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "bizid" | "bizId" | "biz_id" => {
-                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                            slot_bizid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ai_agent_cid" | "aiAgentCid" => {
-                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ai_agent_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type" | "bizType" => {
-                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_typeid" | "bizTypeId" | "biz_type_id" => {
-                            slot_biz_typeid.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_typeid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -3154,10 +3202,10 @@ impl<'de> serde::Deserialize<'de> for Suggestion {
                 );
                 let mut undocumented =
                     common_http::tolerant::Extra::new("RobotAnswerSuggestRespVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "qa_contents" | "qaContents" => {
-                            slot_qa_contents.read(&mut map, &key, &mut undocumented)?;
+                            slot_qa_contents.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -3240,19 +3288,19 @@ impl<'de> serde::Deserialize<'de> for QaInfo {
                     common_http::tolerant::At::new("QaInfo.score"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("QaInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "question" => {
-                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "questionid" | "questionId" => {
-                            slot_questionid.read(&mut map, &key, &mut undocumented)?;
+                            slot_questionid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "docid" | "docId" => {
-                            slot_docid.read(&mut map, &key, &mut undocumented)?;
+                            slot_docid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "score" => {
-                            slot_score.read(&mut map, &key, &mut undocumented)?;
+                            slot_score.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -3344,19 +3392,19 @@ impl<'de> serde::Deserialize<'de> for PushInfo {
                     common_http::tolerant::At::new("PushInfo.push_type"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("PushInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "msgid" | "msg_id" | "msgId" => {
-                            slot_msgid.read(&mut map, &key, &mut undocumented)?;
+                            slot_msgid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "data" => {
-                            slot_data.read(&mut map, &key, &mut undocumented)?;
+                            slot_data.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "bizid" | "bizId" | "biz_id" => {
-                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                            slot_bizid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "push_type" | "pushType" => {
-                            slot_push_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_push_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -3484,34 +3532,34 @@ impl<'de> serde::Deserialize<'de> for PushData {
                     common_http::tolerant::At::new("PushData.polling_status"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("PushData");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "msgid" | "msgId" | "msg_id" => {
-                            slot_msgid.read(&mut map, &key, &mut undocumented)?;
+                            slot_msgid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "bizid" | "bizId" | "biz_id" => {
-                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                            slot_bizid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ai_agent_cid" | "aiAgentCid" => {
-                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ai_agent_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "round_id" | "roundid" | "roundId" => {
-                            slot_round_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_round_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "msg" => {
-                            slot_msg.read(&mut map, &key, &mut undocumented)?;
+                            slot_msg.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source_enum" | "sourceEnum" => {
-                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_source_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uid" => {
-                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                            slot_uid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "polling_id" | "pollingId" => {
-                            slot_polling_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_polling_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "polling_status" | "pollingStatus" => {
-                            slot_polling_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_polling_status.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -3802,82 +3850,90 @@ impl<'de> serde::Deserialize<'de> for AgentRequest {
                         .allowing(common_http::tolerant::At::BOOL_AS_TEXT),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("ThirdAlgorithmReqVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "question" => {
-                            slot_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "show_question" => {
-                            slot_show_question.read(&mut map, &key, &mut undocumented)?;
+                            slot_show_question.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "input_type_enum" => {
-                            slot_input_type_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_input_type_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_name" => {
-                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_logo" | "robotLogo" => {
-                            slot_robot_logo.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_logo.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_remark" | "robotRemark" => {
-                            slot_robot_remark.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_remark.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robotid" => {
-                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robotid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "msg_type" => {
-                            slot_msg_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_msg_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "companyid" => {
-                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                            slot_companyid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type" => {
-                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "partnerid" => {
-                            slot_partnerid.read(&mut map, &key, &mut undocumented)?;
+                            slot_partnerid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ai_agent_cid" => {
-                            slot_ai_agent_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ai_agent_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "interface_info" => {
-                            slot_interface_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_interface_info.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source_enum" => {
-                            slot_source_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_source_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "context_validity_time" => {
-                            slot_context_validity_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_context_validity_time.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "params" => {
-                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "multi_params" => {
-                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_multi_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "roundid" => {
-                            slot_roundid.read(&mut map, &key, &mut undocumented)?;
+                            slot_roundid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "input_variable_infos" => {
-                            slot_input_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_input_variable_infos.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "process_info" => {
-                            slot_process_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_process_info.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "runtimeid" | "runtimeId" => {
-                            slot_runtimeid.read(&mut map, &key, &mut undocumented)?;
+                            slot_runtimeid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "questionid" | "questionId" => {
-                            slot_questionid.read(&mut map, &key, &mut undocumented)?;
+                            slot_questionid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_model" => {
-                            slot_robot_model.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_model.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "req_stream" => {
-                            slot_req_stream.read(&mut map, &key, &mut undocumented)?;
+                            slot_req_stream.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "copilot" => {
-                            slot_copilot.read(&mut map, &key, &mut undocumented)?;
+                            slot_copilot.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -4012,22 +4068,22 @@ impl<'de> serde::Deserialize<'de> for ThirdInterfaceInfo {
                         common_http::tolerant::At::new("ThirdInterfaceInfo.custom_cards"),
                     );
                 let mut undocumented = common_http::tolerant::Extra::new("ThirdInterfaceInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "card_style" => {
-                            slot_card_style.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_style.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "card_type" => {
-                            slot_card_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "card_form" => {
-                            slot_card_form.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_form.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "card_guide" => {
-                            slot_card_guide.read(&mut map, &key, &mut undocumented)?;
+                            slot_card_guide.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "custom_cards" => {
-                            slot_custom_cards.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_cards.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -4302,47 +4358,75 @@ impl<'de> serde::Deserialize<'de> for ThirdInterfaceCardInfo {
                         common_http::tolerant::At::new("ThirdInterfaceCardInfo.custom_menus"),
                     );
                 let mut undocumented = common_http::tolerant::Extra::new("ThirdInterfaceCardInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "custom_card_name" => {
-                            slot_custom_card_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_name.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "custom_card_header" => {
-                            slot_custom_card_header.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_header.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "custom_card_num" => {
-                            slot_custom_card_num.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_num.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "custom_field" => {
-                            slot_custom_field.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_field.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "custom_card_thumbnail" => {
-                            slot_custom_card_thumbnail.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_thumbnail.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "custom_card_amount" => {
-                            slot_custom_card_amount.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_amount.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "custom_card_amount_symbol" => {
                             slot_custom_card_amount_symbol.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "custom_card_desc" => {
-                            slot_custom_card_desc.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_desc.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "custom_card_type" => {
-                            slot_custom_card_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_type.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "custom_card_link" => {
-                            slot_custom_card_link.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_card_link.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "param_infos" => {
-                            slot_param_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_param_infos.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "custom_menus" => {
-                            slot_custom_menus.read(&mut map, &key, &mut undocumented)?;
+                            slot_custom_menus.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -4572,13 +4656,13 @@ impl<'de> serde::Deserialize<'de> for ThirdCardParamInfo {
                     common_http::tolerant::At::new("ThirdCardParamInfo.param_value"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("ThirdCardParamInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "variableid" | "variable_id" | "variableId" => {
-                            slot_variableid.read(&mut map, &key, &mut undocumented)?;
+                            slot_variableid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "param_value" | "paramValue" => {
-                            slot_param_value.read(&mut map, &key, &mut undocumented)?;
+                            slot_param_value.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -4693,16 +4777,16 @@ impl<'de> serde::Deserialize<'de> for ThirdInterfaceCardButtonInfo {
                 );
                 let mut undocumented =
                     common_http::tolerant::Extra::new("ThirdInterfaceCardButtonInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "menu_type" => {
-                            slot_menu_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_menu_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "menu_name" => {
-                            slot_menu_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_menu_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "menu_link" => {
-                            slot_menu_link.read(&mut map, &key, &mut undocumented)?;
+                            slot_menu_link.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -4906,63 +4990,75 @@ impl<'de> serde::Deserialize<'de> for AgentAnswer {
                     common_http::tolerant::At::new("ThirdAlgorithmRespVo.third_variable_id"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("ThirdAlgorithmRespVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "answer_type" => {
-                            slot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_answer_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_answer_message_type" => {
                             slot_robot_answer_message_type.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "lan" => {
-                            slot_lan.read(&mut map, &key, &mut undocumented)?;
+                            slot_lan.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "llm_answer" => {
-                            slot_llm_answer.read(&mut map, &key, &mut undocumented)?;
+                            slot_llm_answer.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "roundid" => {
-                            slot_roundid.read(&mut map, &key, &mut undocumented)?;
+                            slot_roundid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "runtimeid" | "runtimeId" => {
-                            slot_runtimeid.read(&mut map, &key, &mut undocumented)?;
+                            slot_runtimeid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "questionid" | "questionId" => {
-                            slot_questionid.read(&mut map, &key, &mut undocumented)?;
+                            slot_questionid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "companyid" => {
-                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                            slot_companyid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "success" => {
-                            slot_success.read(&mut map, &key, &mut undocumented)?;
+                            slot_success.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "hit_sensitive_word" => {
-                            slot_hit_sensitive_word.read(&mut map, &key, &mut undocumented)?;
+                            slot_hit_sensitive_word.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "message_end" => {
-                            slot_message_end.read(&mut map, &key, &mut undocumented)?;
+                            slot_message_end.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "third_interface_info" => {
-                            slot_third_interface_info.read(&mut map, &key, &mut undocumented)?;
+                            slot_third_interface_info.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "third_processid" => {
-                            slot_third_processid.read(&mut map, &key, &mut undocumented)?;
+                            slot_third_processid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "third_nodeid" => {
-                            slot_third_nodeid.read(&mut map, &key, &mut undocumented)?;
+                            slot_third_nodeid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "third_variable_value_enums" => {
                             slot_third_variable_value_enums.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "third_variable_id" => {
-                            slot_third_variable_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_third_variable_id.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -5298,10 +5394,14 @@ impl<'de> serde::Deserialize<'de> for CallbackListBody {
                         ),
                     );
                 let mut undocumented = common_http::tolerant::Extra::new("ThirdCallbackListRespVo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "algorithm_resp_vos" => {
-                            slot_algorithm_resp_vos.read(&mut map, &key, &mut undocumented)?;
+                            slot_algorithm_resp_vos.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -5475,25 +5575,25 @@ impl<'de> serde::Deserialize<'de> for EnterpriseInterfacePayload {
                 );
                 let mut undocumented =
                     common_http::tolerant::Extra::new("EnterpriseInterfacePayload");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "partnerId" => {
-                            slot_partner_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_partner_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "params" => {
-                            slot_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "multiParams" => {
-                            slot_multi_params.read(&mut map, &key, &mut undocumented)?;
+                            slot_multi_params.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source" => {
-                            slot_source.read(&mut map, &key, &mut undocumented)?;
+                            slot_source.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robotNo" => {
-                            slot_robot_no.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_no.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "docId" => {
-                            slot_doc_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_doc_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -5792,105 +5892,125 @@ impl<'de> serde::Deserialize<'de> for RecordListParams {
                     common_http::tolerant::At::new("RecordListParams.robot_types"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("RecordListParams");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "start_time" => {
-                            slot_start_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_start_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "end_time" => {
-                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_end_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "page_no" => {
-                            slot_page_no.read(&mut map, &key, &mut undocumented)?;
+                            slot_page_no.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "page_size" => {
-                            slot_page_size.read(&mut map, &key, &mut undocumented)?;
+                            slot_page_size.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robotid" => {
-                            slot_robotid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robotid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type" => {
-                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source" => {
-                            slot_source.read(&mut map, &key, &mut undocumented)?;
+                            slot_source.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "channel_flag_plus" => {
-                            slot_channel_flag_plus.read(&mut map, &key, &mut undocumented)?;
+                            slot_channel_flag_plus.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "cid" => {
-                            slot_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "bizid" => {
-                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                            slot_bizid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "transfer2_human" => {
-                            slot_transfer2_human.read(&mut map, &key, &mut undocumented)?;
+                            slot_transfer2_human.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "trigger2_human" => {
-                            slot_trigger2_human.read(&mut map, &key, &mut undocumented)?;
+                            slot_trigger2_human.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "timeZoneid" => {
-                            slot_time_zoneid.read(&mut map, &key, &mut undocumented)?;
+                            slot_time_zoneid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "solve_status" => {
-                            slot_solve_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_solve_status.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "answer_type" => {
-                            slot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_answer_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "valid_trigger2_human_type" => {
                             slot_valid_trigger2_human_type.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "emotion_type" => {
-                            slot_emotion_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_emotion_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "satisfaction_status" => {
-                            slot_satisfaction_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_satisfaction_status.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "score_level" => {
-                            slot_score_level.read(&mut map, &key, &mut undocumented)?;
+                            slot_score_level.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "star_level" => {
-                            slot_star_level.read(&mut map, &key, &mut undocumented)?;
+                            slot_star_level.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "assess_status" => {
-                            slot_assess_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_assess_status.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "satisfaction_labels" => {
-                            slot_satisfaction_labels.read(&mut map, &key, &mut undocumented)?;
+                            slot_satisfaction_labels.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "test" => {
-                            slot_test.read(&mut map, &key, &mut undocumented)?;
+                            slot_test.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "like_dislike_status" => {
-                            slot_like_dislike_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_like_dislike_status.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "like_dislike_labels" => {
-                            slot_like_dislike_labels.read(&mut map, &key, &mut undocumented)?;
+                            slot_like_dislike_labels.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "robot_valid" => {
-                            slot_robot_valid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_valid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_consult" => {
-                            slot_robot_consult.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_consult.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "rule_ids" => {
-                            slot_rule_ids.read(&mut map, &key, &mut undocumented)?;
+                            slot_rule_ids.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "is_trigger_session_guide_status" => {
                             slot_is_trigger_session_guide_status.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "robot_types" => {
-                            slot_robot_types.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_types.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -6455,109 +6575,129 @@ impl<'de> serde::Deserialize<'de> for ReceptionRecord {
                 )
                 .strict();
                 let mut undocumented = common_http::tolerant::Extra::new("ReceptionRecord");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "robot_name" => {
-                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_valid" => {
-                            slot_robot_valid.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_valid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type_enum" => {
-                            slot_biz_type_enum.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type_enum.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "source" => {
-                            slot_source.read(&mut map, &key, &mut undocumented)?;
+                            slot_source.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "channel_flag" => {
-                            slot_channel_flag.read(&mut map, &key, &mut undocumented)?;
+                            slot_channel_flag.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "user_msg_times" => {
-                            slot_user_msg_times.read(&mut map, &key, &mut undocumented)?;
+                            slot_user_msg_times.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "uid" => {
-                            slot_uid.read(&mut map, &key, &mut undocumented)?;
+                            slot_uid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "valid_trigger_other2_human" => {
                             slot_valid_trigger_other2_human.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "companyid" => {
-                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                            slot_companyid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "valid_trigger_ruler2_human" => {
                             slot_valid_trigger_ruler2_human.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "like_dislike_status" => {
-                            slot_like_dislike_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_like_dislike_status.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "satisfaction_status" => {
-                            slot_satisfaction_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_satisfaction_status.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "answer_variable_infos" => {
-                            slot_answer_variable_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_answer_variable_infos.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "robot_consult" => {
-                            slot_robot_consult.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_consult.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "test" => {
-                            slot_test.read(&mut map, &key, &mut undocumented)?;
+                            slot_test.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "rule_infos" => {
-                            slot_rule_infos.read(&mut map, &key, &mut undocumented)?;
+                            slot_rule_infos.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "channel_flag_plus" => {
-                            slot_channel_flag_plus.read(&mut map, &key, &mut undocumented)?;
+                            slot_channel_flag_plus.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "robot_flag" => {
-                            slot_robot_flag.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_flag.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_type" => {
-                            slot_robot_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "valid_trigger2_human_type" => {
                             slot_valid_trigger2_human_type.read(
                                 &mut map,
-                                &key,
+                                key.as_str(),
                                 &mut undocumented,
                             )?;
                         }
                         "transfer2_human" => {
-                            slot_transfer2_human.read(&mut map, &key, &mut undocumented)?;
+                            slot_transfer2_human.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "biz_type" => {
-                            slot_biz_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_biz_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "trigger2_human" => {
-                            slot_trigger2_human.read(&mut map, &key, &mut undocumented)?;
+                            slot_trigger2_human.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "end_time" => {
-                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_end_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "start_time" => {
-                            slot_start_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_start_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "channel_flag_name" => {
-                            slot_channel_flag_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_channel_flag_name.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "answer_type" => {
-                            slot_answer_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_answer_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "bizid" => {
-                            slot_bizid.read(&mut map, &key, &mut undocumented)?;
+                            slot_bizid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_msg_times" => {
-                            slot_robot_msg_times.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_msg_times.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "cid" => {
-                            slot_cid.read(&mut map, &key, &mut undocumented)?;
+                            slot_cid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -6686,13 +6826,13 @@ impl<'de> serde::Deserialize<'de> for RuleInfo {
                     common_http::tolerant::At::new("RuleInfo.ruleid"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("RuleInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "rule_name" => {
-                            slot_rule_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_rule_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ruleid" => {
-                            slot_ruleid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ruleid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -6830,46 +6970,54 @@ impl<'de> serde::Deserialize<'de> for AiRobot {
                     common_http::tolerant::At::new("AiRobot.robot_veritable_remark"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("AiRobot");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "kbid" => {
-                            slot_kbid.read(&mut map, &key, &mut undocumented)?;
+                            slot_kbid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "create_time" => {
-                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_create_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_type" => {
-                            slot_robot_type.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_type.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_name" => {
-                            slot_robot_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_logo" => {
-                            slot_robot_logo.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_logo.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_model_status" => {
-                            slot_robot_model_status.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_model_status.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "update_name" => {
-                            slot_update_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_update_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "updateid" => {
-                            slot_updateid.read(&mut map, &key, &mut undocumented)?;
+                            slot_updateid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "update_time" => {
-                            slot_update_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_update_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "companyid" => {
-                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                            slot_companyid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_model" => {
-                            slot_robot_model.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_model.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "configid" => {
-                            slot_configid.read(&mut map, &key, &mut undocumented)?;
+                            slot_configid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "robot_veritable_remark" => {
-                            slot_robot_veritable_remark.read(&mut map, &key, &mut undocumented)?;
+                            slot_robot_veritable_remark.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -6976,16 +7124,16 @@ impl<'de> serde::Deserialize<'de> for SourceListParams {
                     common_http::tolerant::At::new("SourceListParams.timeZoneid"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("SourceListParams");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "start_time" => {
-                            slot_start_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_start_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "end_time" => {
-                            slot_end_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_end_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "timeZoneid" => {
-                            slot_time_zoneid.read(&mut map, &key, &mut undocumented)?;
+                            slot_time_zoneid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -7110,25 +7258,29 @@ impl<'de> serde::Deserialize<'de> for TimezoneInfo {
                     common_http::tolerant::At::new("TimezoneInfo.timezone_value"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("TimezoneInfo");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "create_time" => {
-                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_create_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "main_timezone_flag" => {
-                            slot_main_timezone_flag.read(&mut map, &key, &mut undocumented)?;
+                            slot_main_timezone_flag.read(
+                                &mut map,
+                                key.as_str(),
+                                &mut undocumented,
+                            )?;
                         }
                         "timezone" => {
-                            slot_timezone.read(&mut map, &key, &mut undocumented)?;
+                            slot_timezone.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "timezoneid" => {
-                            slot_timezoneid.read(&mut map, &key, &mut undocumented)?;
+                            slot_timezoneid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "id" => {
-                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "timezone_value" => {
-                            slot_timezone_value.read(&mut map, &key, &mut undocumented)?;
+                            slot_timezone_value.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -7227,22 +7379,22 @@ impl<'de> serde::Deserialize<'de> for SessionLabel {
                     common_http::tolerant::At::new("SessionLabel.id"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("SessionLabel");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "companyid" => {
-                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                            slot_companyid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "raw_name" => {
-                            slot_raw_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_raw_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "create_time" => {
-                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_create_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "name" => {
-                            slot_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "id" => {
-                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -7340,25 +7492,25 @@ impl<'de> serde::Deserialize<'de> for DislikeLabel {
                     common_http::tolerant::At::new("DislikeLabel.id"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("DislikeLabel");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "companyid" => {
-                            slot_companyid.read(&mut map, &key, &mut undocumented)?;
+                            slot_companyid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "create_time" => {
-                            slot_create_time.read(&mut map, &key, &mut undocumented)?;
+                            slot_create_time.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "createid" => {
-                            slot_createid.read(&mut map, &key, &mut undocumented)?;
+                            slot_createid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "name" => {
-                            slot_name.read(&mut map, &key, &mut undocumented)?;
+                            slot_name.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "is_del" => {
-                            slot_is_del.read(&mut map, &key, &mut undocumented)?;
+                            slot_is_del.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "id" => {
-                            slot_id.read(&mut map, &key, &mut undocumented)?;
+                            slot_id.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
@@ -7439,13 +7591,13 @@ impl<'de> serde::Deserialize<'de> for Audience {
                     common_http::tolerant::At::new("Audience.ruleid"),
                 );
                 let mut undocumented = common_http::tolerant::Extra::new("Audience");
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<common_http::tolerant::Key<'de>>()? {
                     match key.as_str() {
                         "rule_title" => {
-                            slot_rule_title.read(&mut map, &key, &mut undocumented)?;
+                            slot_rule_title.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         "ruleid" => {
-                            slot_ruleid.read(&mut map, &key, &mut undocumented)?;
+                            slot_ruleid.read(&mut map, key.as_str(), &mut undocumented)?;
                         }
                         _ => {
                             undocumented.unknown(&mut map, key)?;
