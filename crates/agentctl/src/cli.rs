@@ -34,6 +34,10 @@ pub(crate) struct Global {
     /// More logs on stderr: -v info, -vv debug, -vvv trace.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// With --all, stop with an error (exit 1) after this many pages: a guard against a
+    /// listing that never ends [default: no limit].
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) max_pages: Option<u64>,
 }
 
 /// The commands.

@@ -21,6 +21,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) out: &'a mut dyn Write,
     /// The lines `sobot chat` reads instead of stdin (the demo's script).
     pub(crate) script: Option<&'a str>,
+    /// The most pages an `--all` export walks before it stops with an error.
+    pub(crate) max_pages: Option<u64>,
 }
 
 impl std::fmt::Debug for Ctx<'_> {
@@ -29,6 +31,7 @@ impl std::fmt::Debug for Ctx<'_> {
             .field("format", &self.format)
             .field("vars", &self.vars)
             .field("script", &self.script)
+            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }

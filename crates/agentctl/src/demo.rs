@@ -151,6 +151,7 @@ async fn execute(
         vars,
         out,
         script,
+        max_pages: cli.global.max_pages,
     };
     run_vendor(cli.command, &mut ctx).await
 }

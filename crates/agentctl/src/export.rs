@@ -66,7 +66,7 @@ where
     let pages = operation.by_page();
     let mut emitter = Emitter::new(ctx.format, &mut *ctx.out, columns);
     if all {
-        all_pages(pages, &mut emitter, label, vendor).await?;
+        all_pages(pages, &mut emitter, label, vendor, ctx.max_pages).await?;
         return Ok(emitter.finish()?);
     }
     let mut pages = std::pin::pin!(pages);
@@ -91,12 +91,14 @@ where
 }
 
 /// Writes every record of every page to `emitter` as each page arrives, with a progress
-/// bar labelled `label`; returns how many records were written.
+/// bar labelled `label`; returns how many records were written. With `max_pages`, a walk
+/// that would go past that many pages stops with an error instead.
 async fn all_pages<T, S, W>(
     pages: S,
     emitter: &mut Emitter<W>,
     label: &str,
     vendor: &'static str,
+    max_pages: Option<u64>,
 ) -> Result<u64, CliError>
 where
     T: Serialize,
@@ -106,7 +108,16 @@ where
     let progress = Progress::new(label, Unit::Records);
     let mut pages = std::pin::pin!(pages);
     let mut written = 0u64;
+    let mut walked = 0u64;
     while let Some(page) = pages.try_next().await.map_err(CliError::api(vendor))? {
+        walked += 1;
+        if max_pages.is_some_and(|max| walked > max) {
+            progress.finish();
+            return Err(CliError::Failed(format!(
+                "{vendor}: stopped after {} pages (--max-pages); {written} records written",
+                walked - 1
+            )));
+        }
         progress.set_total(page.total);
         records(emitter, &page.items, vendor)?;
         written += page.items.len() as u64;

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
 /// Runs a parsed command line with the process environment and standard output.
 async fn run(cli: Cli) -> Result<(), CliError> {
     let format = Format::resolve(cli.global.format);
+    let max_pages = cli.global.max_pages;
     let vars = Vars::from_env();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -63,7 +64,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         // The report is a table unless another format is asked for, even off a terminal.
         Command::Doctor(args) => {
             let format = cli.global.format.unwrap_or(Format::Table);
-            doctor::run(args, format, &vars, &mut out).await
+            Box::pin(doctor::run(args, format, &vars, &mut out)).await
         }
         vendor => {
             let mut ctx = Ctx {
@@ -71,6 +72,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 vars: &vars,
                 out: &mut out,
                 script: None,
+                max_pages,
             };
             cli::run_vendor(vendor, &mut ctx).await
         }

@@ -104,3 +104,23 @@ async fn errors_exit_1_for_the_vendor_and_2_for_usage() {
         "only the wrong secret reached the sandbox"
     );
 }
+
+/// `--max-pages` bounds an `--all` walk: past it the export stops with exit 1 and says why,
+/// after writing the pages it was allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_pages_stops_a_long_export_with_an_error() {
+    let sandbox = sandbox().await;
+    let mut args = tasks(&["--all", "--page-size", "7", "--max-pages", "2"]);
+    args.extend(["--format", "jsonl"]);
+    let run = output(agentctl_for(&sandbox), &args).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 14, "two pages of 7 written");
+    assert!(run.stderr.contains("--max-pages"), "{}", run.stderr);
+    // Within the bound the export is whole.
+    let pages = sandbox.data().itnio_tasks.len().div_ceil(7).to_string();
+    let mut args = tasks(&["--all", "--page-size", "7"]);
+    args.extend(["--max-pages", pages.as_str(), "--format", "jsonl"]);
+    let run = output(agentctl_for(&sandbox), &args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), sandbox.data().itnio_tasks.len());
+}
