@@ -410,7 +410,7 @@ async fn stream_until_error(body: Vec<u8>, chunked: bool) -> (usize, common_http
 }
 
 #[tokio::test]
-async fn hostile_event_streams_end_in_a_typed_error() {
+async fn hostile_event_streams_end_in_a_typed_error_or_hand_over_what_they_cannot_read() {
     let good = b"data: {\"robot_answer_message_type\":\"MESSAGE\",\"answer\":\"hi\"}\n\n".to_vec();
     let endless_line = [good.as_slice(), b"data: ", &vec![b'x'; 10 * MIB]].concat();
     let (items, error) = stream_until_error(endless_line, true).await;
@@ -422,13 +422,30 @@ async fn hostile_event_streams_end_in_a_typed_error() {
     assert_eq!(items, 1);
     assert!(error.is_stream(), "{error:?}");
 
+    // Unreadable `data:` payloads are not fatal: the stream hands them over as
+    // `AnswerEvent::Unreadable` (data kept as sent) and goes on to its end.
     let nul = [good.as_slice(), b"data: {\"answer\":\0}\n\n"].concat();
-    let (items, error) = stream_until_error(nul, false).await;
-    assert_eq!(items, 1);
-    assert!(error.is_decode(), "{error:?}");
+    assert_unreadable_then_end(nul, "{\"answer\":\0}").await;
 
-    let nested = format!("data: {}\n\n", "[".repeat(100_000)).into_bytes();
-    let (items, error) = stream_until_error([good.as_slice(), &nested].concat(), false).await;
-    assert_eq!(items, 1);
-    assert!(error.is_decode(), "{error:?}");
+    let deep = "[".repeat(100_000);
+    let nested = format!("data: {deep}\n\n").into_bytes();
+    assert_unreadable_then_end([good.as_slice(), &nested].concat(), &deep).await;
+}
+
+async fn assert_unreadable_then_end(body: Vec<u8>, data: &str) {
+    let base = serve(Hostile::sse(body)).await;
+    let mut events = sobot(&base).ask_stream(question()).send().await.unwrap();
+    let first = events.next().await.expect("the good event").unwrap();
+    assert!(
+        matches!(first, sobot_client::AnswerEvent::Message(_)),
+        "{first:?}"
+    );
+    match events.next().await.expect("the unreadable event") {
+        Ok(sobot_client::AnswerEvent::Unreadable(event)) => assert_eq!(event.data, data),
+        other => panic!("expected an unreadable event, got {other:?}"),
+    }
+    assert!(
+        events.next().await.is_none(),
+        "nothing after the last event"
+    );
 }
