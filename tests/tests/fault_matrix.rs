@@ -67,7 +67,11 @@ fn problems(cell: &Cell, seen: &Observed) -> Vec<String> {
         .iter()
         .map(|ms| Duration::from_millis(*ms))
         .collect();
-    if seen.waits != waits {
+    let mut seen_waits = seen.waits.clone();
+    if cell.waits_any_order {
+        seen_waits.sort_unstable();
+    }
+    if seen_waits != waits {
         out.push(format!(
             "{name}: waited {:?}, expected {waits:?}",
             seen.waits
@@ -104,20 +108,30 @@ async fn every_cell_of_the_fault_matrix() {
     );
 }
 
-fn waits(ms: &[u64]) -> String {
+fn duration(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+fn waits(ms: &[u64], any_order: bool) -> String {
     if ms.is_empty() {
         return "—".to_owned();
     }
-    let each: Vec<String> = ms
-        .iter()
-        .map(|ms| {
-            if ms % 1000 == 0 {
-                format!("{} s", ms / 1000)
-            } else {
-                format!("{ms} ms")
+    if any_order {
+        // Sorted: each distinct wait once, with how many times it occurs.
+        let mut each = Vec::new();
+        for (i, wait) in ms.iter().enumerate() {
+            if i == 0 || ms[i - 1] != *wait {
+                let times = ms[i..].iter().take_while(|w| *w == wait).count();
+                each.push(format!("{times} × {}", duration(*wait)));
             }
-        })
-        .collect();
+        }
+        return format!("{}, any order", each.join(", "));
+    }
+    let each: Vec<String> = ms.iter().map(|ms| duration(*ms)).collect();
     each.join(", ")
 }
 
@@ -140,7 +154,7 @@ fn render(mut cells: Vec<Cell>) -> String {
             c.outcome,
             c.requests,
             tokens,
-            waits(&c.waits_ms),
+            waits(&c.waits_ms, c.waits_any_order),
         ));
     }
     out

@@ -38,8 +38,9 @@ pub struct SandboxArgs {
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     pub itnio_clock_skew: i64,
     /// A fault, `ROUTE=KIND[@TRIGGER]` (repeatable): KIND is latency:MS, 500|502|503,
-    /// 429[:SECS], reset, truncate, slow:MS, cut[:EVENTS]; TRIGGER is always, first:N,
-    /// nth:N or a fraction like 0.2; ROUTE is a path or `*`.
+    /// 429[:SECS], reset, truncate, slow:MS, cut[:EVENTS], redirect:URL, expires:TEXT,
+    /// endless-data; TRIGGER is always, first:N, nth:N or a fraction like 0.2; ROUTE is a
+    /// path or `*`.
     #[arg(long = "fault", visible_alias = "faults")]
     pub faults: Vec<RouteFault>,
     /// Quirks mode: answer with the drift real vendor servers send (numbers as strings,

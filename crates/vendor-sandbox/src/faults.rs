@@ -30,6 +30,15 @@ pub enum FaultKind {
         /// Whole events sent before the cut.
         after_events: usize,
     },
+    /// Answers `307 Temporary Redirect` with `Location:` this URL (for example the same
+    /// route on another origin, to check that credentials are not sent there).
+    Redirect(String),
+    /// Answers a Sobot `get_token` normally but reports this raw `expires_in` text (a huge
+    /// number, `0`, a negative one); no effect on other routes.
+    ExpiresIn(String),
+    /// Answers `200` with an event stream whose first event never ends: short `data:` lines
+    /// for ever, never a blank line (until the client goes away).
+    EndlessDataLines,
 }
 
 /// When a fault applies, counted per route (the route's first request is number 1).
@@ -100,6 +109,21 @@ impl Fault {
         Self::new(FaultKind::CutStream { after_events })
     }
 
+    /// `307` to another URL.
+    pub fn redirect(location: impl Into<String>) -> Self {
+        Self::new(FaultKind::Redirect(location.into()))
+    }
+
+    /// A Sobot token reported with this raw `expires_in` text.
+    pub fn expires_in(text: impl Into<String>) -> Self {
+        Self::new(FaultKind::ExpiresIn(text.into()))
+    }
+
+    /// An event stream of endless `data:` lines with no end of event.
+    pub fn endless_data_lines() -> Self {
+        Self::new(FaultKind::EndlessDataLines)
+    }
+
     /// Applies only to the first `n` requests of the route.
     pub fn first(mut self, n: u64) -> Self {
         self.trigger = Trigger::First(n);
@@ -151,7 +175,9 @@ pub(crate) fn mix(mut z: u64) -> u64 {
 ///
 /// - `ROUTE`: a path such as `/voice/group/call/query`, or `*` for every route.
 /// - `KIND`: `latency:MS`, `500` / `502` / `503` (any status), `429[:SECS]`, `reset`,
-///   `truncate`, `slow:MS`, `cut[:EVENTS]`.
+///   `truncate`, `slow:MS`, `cut[:EVENTS]`, `redirect:URL` (a `307` to `URL`, which must
+///   not contain `@`), `expires:TEXT` (Sobot `get_token` reports `expires_in` as `TEXT`),
+///   `endless-data`.
 /// - `TRIGGER`: `always` (the default), `first:N`, `nth:N`, or a fraction such as `0.2`.
 ///
 /// ```
@@ -216,6 +242,19 @@ impl FromStr for RouteFault {
                 after_events: usize::try_from(number(arg, Some(1))?)
                     .map_err(|_| err("too many events"))?,
             },
+            "redirect" => FaultKind::Redirect(
+                arg.map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .ok_or_else(|| err("redirect needs a URL"))?
+                    .to_owned(),
+            ),
+            "expires" => FaultKind::ExpiresIn(
+                arg.map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .ok_or_else(|| err("expires needs a value"))?
+                    .to_owned(),
+            ),
+            "endless-data" => FaultKind::EndlessDataLines,
             status => match status.parse::<u16>() {
                 Ok(code) if (400..600).contains(&code) => FaultKind::Status(code),
                 _ => return Err(err("unknown fault kind")),
@@ -263,6 +302,17 @@ mod tests {
             f.map(|f| f.fault.kind),
             Ok(FaultKind::Latency(Duration::from_millis(20)))
         );
+        let f: Result<RouteFault, _> = "/x=redirect:http://127.0.0.1:9/x@first:1".parse();
+        assert_eq!(
+            f.map(|f| f.fault),
+            Ok(Fault::redirect("http://127.0.0.1:9/x").first(1))
+        );
+        let f: Result<RouteFault, _> = "/api/get_token=expires:-5".parse();
+        assert_eq!(f.map(|f| f.fault), Ok(Fault::expires_in("-5")));
+        let f: Result<RouteFault, _> = "/x=endless-data".parse();
+        assert_eq!(f.map(|f| f.fault), Ok(Fault::endless_data_lines()));
+        assert!("/x=redirect".parse::<RouteFault>().is_err());
+        assert!("/x=expires:".parse::<RouteFault>().is_err());
         assert!("x=503".parse::<RouteFault>().is_err());
         assert!("/x=boom".parse::<RouteFault>().is_err());
         assert!("/x=503@sometimes".parse::<RouteFault>().is_err());

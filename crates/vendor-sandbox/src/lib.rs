@@ -4,7 +4,8 @@
 //! It serialises the same model types the clients parse, generates its data
 //! deterministically from a seed, checks credentials the way the vendors do, and can inject
 //! faults per route (latency, 5xx, 429 with `Retry-After`, connection resets, bodies cut
-//! short or trickled, event streams cut mid-event, token invalidation, a skewed clock).
+//! short or trickled, event streams cut mid-event or never ending an event, redirects to
+//! another origin, absurd token lifetimes, token invalidation, a skewed clock).
 //!
 //! In **quirks mode** ([`SandboxBuilder::quirks`], [`Sandbox::set_quirks`], `--quirks` on
 //! the command line) it answers with the drift real vendor servers send: numbers as
@@ -502,6 +503,10 @@ impl Sandbox {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CutAfter(pub(crate) usize);
 
+/// Marks a `get_token` request whose answer must report this raw `expires_in`.
+#[derive(Debug, Clone)]
+pub(crate) struct ReportedExpiresIn(pub(crate) String);
+
 /// Counts every request and applies the route's faults.
 async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Response {
     let _in_flight = InFlight::enter(&inner);
@@ -568,7 +573,34 @@ async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Resp
                 truncate(next.run(req).await).await
             }
         }
+        Some(FaultKind::Redirect(location)) => match HeaderValue::from_str(&location) {
+            Ok(location) => (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(header::LOCATION, location)],
+                "sandbox: injected redirect",
+            )
+                .into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        Some(FaultKind::ExpiresIn(text)) => {
+            if path == SOBOT_TOKEN_ROUTE {
+                req.extensions_mut().insert(ReportedExpiresIn(text));
+            }
+            next.run(req).await
+        }
+        Some(FaultKind::EndlessDataLines) => endless_data_lines(),
     }
+}
+
+/// `200`, an event stream of `data:` lines for ever and never a blank line.
+fn endless_data_lines() -> Response {
+    let chunk = Bytes::from("data: more\n".repeat(400));
+    let body = futures::stream::repeat_with(move || Ok::<_, io::Error>(chunk.clone()));
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::from_stream(body),
+    )
+        .into_response()
 }
 
 /// Counts a request as in flight until dropped (also when the connection drops it).

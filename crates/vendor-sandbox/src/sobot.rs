@@ -24,7 +24,7 @@ use sobot_client::{
 
 use crate::data::typed;
 use crate::quirks;
-use crate::{CutAfter, Shared, lock};
+use crate::{CutAfter, ReportedExpiresIn, Shared, lock};
 
 /// The reception records route.
 const RECORD_LIST_ROUTE: &str = "/ai-agent-open/api/statistics/recordList";
@@ -154,6 +154,7 @@ struct TokenQuery {
 
 async fn get_token(
     State(state): State<Shared>,
+    reported: Option<Extension<ReportedExpiresIn>>,
     query: Result<Query<TokenQuery>, QueryRejection>,
 ) -> Response {
     let Ok(Query(q)) = query else {
@@ -192,7 +193,11 @@ async fn get_token(
     });
     // Sobot sends the token under `item` (not `data`), as the documented example does.
     let mut body = json!(envelope_value(SUCCESS, "success", None));
-    body["item"] = json!({"token": value, "expires_in": lifetime.as_secs().max(1).to_string()});
+    let expires_in = reported.map_or_else(
+        || lifetime.as_secs().max(1).to_string(),
+        |Extension(ReportedExpiresIn(text))| text,
+    );
+    body["item"] = json!({"token": value, "expires_in": expires_in});
     Json(body).into_response()
 }
 

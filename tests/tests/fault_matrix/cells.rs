@@ -82,7 +82,24 @@ pub(crate) enum Kind {
     ClockSkewBeyond,
     /// The local clock is 900 s behind for the first signature only.
     ClockOffOnce,
+    /// `307` with `Location:` the same route on another origin (a second sandbox that
+    /// counts what reaches it).
+    CrossHostRedirect,
+    /// `get_token` reports `expires_in` as `"9223372036854775807"`.
+    ExpiresInHuge,
+    /// `get_token` reports `expires_in` as `"0"`.
+    ExpiresInZero,
+    /// `get_token` reports `expires_in` as `"-1"`.
+    ExpiresInNegative,
+    /// `500` on every `get_token`, with [`CONCURRENT_CALLS`] calls at once on a client that
+    /// has no token yet.
+    TokenOutageConcurrent,
+    /// An event whose short `data:` lines never end (no blank line, ever).
+    EndlessDataLines,
 }
+
+/// The calls made at once by [`Kind::TokenOutageConcurrent`].
+pub(crate) const CONCURRENT_CALLS: usize = 20;
 
 /// The attempt timeout of the cells whose fault is about it.
 pub(crate) const SHORT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -110,6 +127,12 @@ impl Kind {
             Kind::ClockSkewWithin => "server clock +120 s (inside the 300 s window)",
             Kind::ClockSkewBeyond => "server clock +900 s (outside the window)",
             Kind::ClockOffOnce => "local clock 900 s behind, once",
+            Kind::CrossHostRedirect => "`307` to another origin",
+            Kind::ExpiresInHuge => "`get_token` `expires_in` 9223372036854775807",
+            Kind::ExpiresInZero => "`get_token` `expires_in` 0",
+            Kind::ExpiresInNegative => "`get_token` `expires_in` -1",
+            Kind::TokenOutageConcurrent => "`get_token` outage (`500`), 20 calls at once",
+            Kind::EndlessDataLines => "SSE event of endless `data:` lines",
         }
     }
 
@@ -126,7 +149,14 @@ impl Kind {
             Kind::Truncated => Fault::truncated_body().first(1),
             Kind::SlowPastTimeout => Fault::slow_body(Duration::from_millis(400)).first(1),
             Kind::CutStream => Fault::cut_stream(2),
-            Kind::TokenInvalidated
+            Kind::EndlessDataLines => Fault::endless_data_lines(),
+            // The redirect's target is only known once the other origin listens.
+            Kind::CrossHostRedirect
+            | Kind::ExpiresInHuge
+            | Kind::ExpiresInZero
+            | Kind::ExpiresInNegative
+            | Kind::TokenOutageConcurrent
+            | Kind::TokenInvalidated
             | Kind::TokenRejectedAgain
             | Kind::ClockSkewWithin
             | Kind::ClockSkewBeyond
@@ -134,8 +164,22 @@ impl Kind {
         })
     }
 
+    /// The fault injected on Sobot's `get_token` route, if the fault is there.
+    pub(crate) fn token_fault(self) -> Option<Fault> {
+        match self {
+            Kind::ExpiresInHuge => Some(Fault::expires_in("9223372036854775807")),
+            Kind::ExpiresInZero => Some(Fault::expires_in("0")),
+            Kind::ExpiresInNegative => Some(Fault::expires_in("-1")),
+            Kind::TokenOutageConcurrent => Some(Fault::status(500)),
+            _ => None,
+        }
+    }
+
     /// When the fault applies.
     pub(crate) fn trigger(self) -> String {
+        if self.token_fault().is_some() {
+            return "every `get_token`".to_owned();
+        }
         if let Some(fault) = self.route_fault() {
             return match fault.trigger {
                 vendor_sandbox::Trigger::First(1) => "first request".to_owned(),
@@ -173,6 +217,10 @@ pub(crate) enum Predicate {
     Status(u16),
     /// `is_auth()` with Sobot's "token invalid" code.
     TokenRejected,
+    /// `is_redirect()`: a redirect that was not followed.
+    Redirect,
+    /// `is_stream()`: the event stream could not be read (here: an event over the bound).
+    Stream,
     /// `is_auth()` with Itniotech's -16 and the message blaming the local clock.
     ClockRejected,
 }
@@ -187,6 +235,8 @@ impl Predicate {
                 err.status_code().map(|s| s.as_u16()) == Some(code) && err.is_retryable()
             }
             Predicate::TokenRejected => err.is_auth() && err.vendor_code() == Some("900002"),
+            Predicate::Redirect => err.is_redirect(),
+            Predicate::Stream => err.is_stream(),
             Predicate::ClockRejected => {
                 err.is_auth()
                     && err.vendor_code() == Some("-16")
@@ -203,6 +253,8 @@ impl fmt::Display for Predicate {
             Predicate::Transport => f.write_str("`is_transport()`"),
             Predicate::Status(code) => write!(f, "`status_code()` {code}, `is_retryable()`"),
             Predicate::TokenRejected => f.write_str("`is_auth()`, vendor code 900002"),
+            Predicate::Redirect => f.write_str("`is_redirect()`, nothing sent to the other origin"),
+            Predicate::Stream => f.write_str("`is_stream()`"),
             Predicate::ClockRejected => f.write_str("`is_auth()`, vendor code -16, clock message"),
         }
     }
@@ -238,6 +290,9 @@ pub(crate) struct Cell {
     pub(crate) token_requests: Option<u64>,
     /// The client's waits between attempts, in milliseconds.
     pub(crate) waits_ms: Vec<u64>,
+    /// Whether the waits come from concurrent calls, so only how many of each count, not
+    /// their order.
+    pub(crate) waits_any_order: bool,
 }
 
 impl Cell {
@@ -249,11 +304,20 @@ impl Cell {
             requests,
             token_requests: op.uses_sobot_token().then_some(1),
             waits_ms: Vec::new(),
+            waits_any_order: false,
         }
     }
 
     fn waits(mut self, ms: &[u64]) -> Self {
         self.waits_ms = ms.to_vec();
+        self
+    }
+
+    /// The waits of concurrent calls: `ms` repeated `times`, in any order.
+    fn waits_of_each(mut self, ms: &[u64], times: usize) -> Self {
+        self.waits_ms = ms.repeat(times);
+        self.waits_ms.sort_unstable();
+        self.waits_any_order = true;
         self
     }
 
@@ -342,5 +406,36 @@ pub(crate) fn cells() -> Vec<Cell> {
         err(ItnioPage, ClockSkewBeyond, ClockRejected, 2),
         ok(ItnioPage, ClockOffOnce, 2),
     ]);
+    // A client with credentials never follows a redirect to another origin: one request,
+    // none at the other origin.
+    // (Sobot's `get_token` is signed in its query, sends no credential header and follows
+    // redirects anywhere, like any client without credentials: not a cell of this kind.)
+    for op in [
+        RokidPage,
+        SobotAsk,
+        SobotAskStream,
+        SobotStatistics,
+        ItnioPage,
+    ] {
+        cells.push(err(op, CrossHostRedirect, Redirect, 1));
+    }
+    // Whatever `expires_in` says, the lifetime is clamped to 60 s ..= 1 day: no panic, and
+    // the token is reused (`SobotToken` asks for it twice; the others after the warm-up).
+    for kind in [ExpiresInHuge, ExpiresInZero, ExpiresInNegative] {
+        cells.extend([ok(SobotToken, kind, 1), ok(SobotStatistics, kind, 1)]);
+    }
+    // Concurrent callers share one token fetch and its failure: the retry policy's attempts
+    // in `get_token` requests, not one fetch (or 4) per caller; the API is never called.
+    // Each statistics call still goes through its own attempts (the token error means the
+    // request was not sent), each meeting the failure remembered for the backoff instead of
+    // asking `get_token` again: the fetch's 3 waits plus 3 per call.
+    cells.extend([
+        err(SobotToken, TokenOutageConcurrent, Status(500), 4).waits(&[5, 10, 20]),
+        err(SobotStatistics, TokenOutageConcurrent, Status(500), 0)
+            .tokens(4)
+            .waits_of_each(&[5, 10, 20], 1 + CONCURRENT_CALLS),
+    ]);
+    // An event over the decoder's bound (4 MiB) ends the stream; it is never buffered whole.
+    cells.push(err(SobotAskStream, EndlessDataLines, Stream, 1));
     cells
 }

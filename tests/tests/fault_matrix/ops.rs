@@ -10,9 +10,9 @@ use common_http::Error;
 use futures::StreamExt;
 use sobot_client::{AnswerEvent, RecordListParams};
 use time::macros::{date, datetime};
-use vendor_sandbox::{ROKID_UIDS, SOBOT_TOKEN_ROUTE, Sandbox};
+use vendor_sandbox::{Fault, ROKID_UIDS, SOBOT_TOKEN_ROUTE, Sandbox};
 
-use crate::cells::{Cell, Kind, Op, SKEW_BEYOND_SECS, SKEW_WITHIN_SECS};
+use crate::cells::{CONCURRENT_CALLS, Cell, Kind, Op, SKEW_BEYOND_SECS, SKEW_WITHIN_SECS};
 use crate::harness::{Setup, bounded};
 
 /// What a run of a cell produced.
@@ -89,8 +89,35 @@ pub(crate) async fn run(cell: Cell) -> Observed {
     if let Some(fault) = cell.kind.route_fault() {
         sandbox.add_fault(route.clone(), fault);
     }
+    if let Some(fault) = cell.kind.token_fault() {
+        sandbox.add_fault(SOBOT_TOKEN_ROUTE, fault);
+    }
+    // The other origin of a redirect: a second sandbox, counting what reaches it.
+    let elsewhere = if cell.kind == Kind::CrossHostRedirect {
+        let other = Sandbox::builder()
+            .seed(7)
+            .records(40)
+            .start()
+            .await
+            .unwrap_or_else(|e| panic!("second sandbox: {e}"));
+        sandbox.add_fault(
+            route.clone(),
+            Fault::redirect(format!("{}{route}", other.base_url())),
+        );
+        Some(other)
+    } else {
+        None
+    };
     let setup = Setup::new().timeout(cell.kind.timeout());
-    let result = bounded(operate(cell.op, cell.kind, &sandbox, &setup)).await;
+    let mut result = bounded(operate(cell.op, cell.kind, &sandbox, &setup)).await;
+    if let Some(other) = &elsewhere {
+        let reached = other.total_requests();
+        if reached > 0 {
+            result = Err(Failure::Wrong(format!(
+                "{reached} requests reached the other origin"
+            )));
+        }
+    }
     Observed {
         result,
         requests: sandbox.count(&route),
@@ -109,6 +136,43 @@ fn after_warm_up(kind: Kind, sandbox: &Sandbox) {
         Kind::TokenRejectedAgain => sandbox.set_sobot_token_invalid_after(Some(0)),
         _ => {}
     }
+}
+
+/// Whether `kind` makes Sobot report an absurd token lifetime.
+fn absurd_lifetime(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::ExpiresInHuge | Kind::ExpiresInZero | Kind::ExpiresInNegative
+    )
+}
+
+/// [`CONCURRENT_CALLS`] calls at once, each in its own task: every one must fail, all the
+/// same way; the first error is the cell's.
+async fn all_fail<F, Fut>(call: F) -> Result<(), Failure>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+{
+    let calls = (0..CONCURRENT_CALLS).map(|_| tokio::spawn(call()));
+    let mut errors = Vec::new();
+    for joined in futures::future::join_all(calls).await {
+        match joined {
+            Ok(Ok(())) => return Err(Failure::Wrong("a concurrent call succeeded".to_owned())),
+            Ok(Err(e)) => errors.push(e),
+            Err(e) => return Err(Failure::Wrong(format!("a concurrent call failed: {e}"))),
+        }
+    }
+    let shape = |e: &Error| (e.status_code(), e.is_retryable(), e.is_transport());
+    let mut errors = errors.into_iter();
+    let Some(first) = errors.next() else {
+        return Err(Failure::Wrong("no call was made".to_owned()));
+    };
+    if let Some(other) = errors.find(|e| shape(e) != shape(&first)) {
+        return Err(Failure::Wrong(format!(
+            "the calls failed differently: {first} and {other}"
+        )));
+    }
+    Err(Failure::Call(first))
 }
 
 async fn operate(op: Op, kind: Kind, sandbox: &Sandbox, setup: &Setup) -> Result<(), Failure> {
@@ -147,11 +211,39 @@ async fn operate(op: Op, kind: Kind, sandbox: &Sandbox, setup: &Setup) -> Result
                 "the downloaded bytes differ".to_owned()
             })
         }
-        Op::SobotToken => setup
-            .sobot(sandbox)
-            .ensure_token()
+        Op::SobotToken if kind == Kind::TokenOutageConcurrent => {
+            let client = setup.sobot(sandbox);
+            all_fail(|| {
+                let client = client.clone();
+                async move { client.ensure_token().await }
+            })
             .await
-            .map_err(Failure::Call),
+        }
+        Op::SobotToken => {
+            let client = setup.sobot(sandbox);
+            client.ensure_token().await.map_err(Failure::Call)?;
+            if absurd_lifetime(kind) {
+                // Clamped to at least 60 s, the token is still good.
+                client.ensure_token().await.map_err(Failure::Call)?;
+            }
+            Ok(())
+        }
+        Op::SobotStatistics if kind == Kind::TokenOutageConcurrent => {
+            let client = setup.sobot(sandbox);
+            all_fail(|| {
+                let client = client.clone();
+                async move {
+                    let params =
+                        RecordListParams::new(date!(2026 - 01 - 01), date!(2026 - 12 - 31), 1, 10);
+                    client
+                        .list_reception_records(params)
+                        .send()
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await
+        }
         Op::SobotAsk | Op::SobotAskStream => {
             let client = setup.sobot(sandbox);
             let mut chat = client.conversation("1", "matrix-visitor");
