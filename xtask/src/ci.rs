@@ -54,6 +54,13 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     )?;
     layering()?;
     cargo("tests", &["test", "--workspace", "--locked"])?;
+    // Every agentctl command test again, against a sandbox in quirks mode: the commands
+    // must keep every record when the servers drift from their documents.
+    cargo_env(
+        "agentctl in quirks mode",
+        &["test", "-p", "agentctl", "--locked"],
+        &[("AGENTCTL_TEST_QUIRKS", "1")],
+    )?;
     // The README's first command: offline, a few seconds, and it must exit 0.
     cargo("demo", &["run", "-p", "agentctl", "--locked", "--", "demo"])?;
     Ok(())
@@ -76,9 +83,14 @@ fn fixtures_check() -> crate::Result {
 }
 
 fn cargo(step: &str, args: &[&str]) -> crate::Result {
+    cargo_env(step, args, &[])
+}
+
+fn cargo_env(step: &str, args: &[&str], env: &[(&str, &str)]) -> crate::Result {
     eprintln!("xtask ci: {step}: cargo {}", args.join(" "));
     let status = Command::new(env!("CARGO"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(crate::workspace_root())
         .status()
         .map_err(|e| format!("{step}: could not run cargo: {e}"))?;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{agentctl, agentctl_for, output, quirks_sandbox, sandbox};
+use common::{agentctl, agentctl_for, normal_sandbox, output, quirks_sandbox, sandbox};
 use serde_json::Value;
 use vendor_sandbox::{Fault, ROKID_UIDS, Sandbox};
 
@@ -57,7 +57,7 @@ fn only_reads(sandbox: &Sandbox) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_normal_sandbox_reports_every_call_and_no_drift() {
-    let sandbox = sandbox().await;
+    let sandbox = normal_sandbox().await;
     let run = doctor(&sandbox, &[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = call_rows(&run.stdout);

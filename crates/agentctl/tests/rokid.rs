@@ -125,10 +125,11 @@ async fn chat_logs_in_every_format() {
         want.min(10),
         "one page of the vendor's default size"
     );
-    assert!(
-        logs.iter()
-            .all(|l| l["uid"] == UID && l.get("questionContent").is_some())
-    );
+    let other = logs
+        .iter()
+        .filter(|l| l["uid"] != UID || l.get("questionContent").is_none())
+        .count();
+    assert!(other <= common::unreadable_allowed(logs.len()), "{logs:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
