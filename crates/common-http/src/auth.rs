@@ -63,7 +63,9 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
     }
 }
 
-/// No authentication (public endpoints, or endpoints that carry their own signature).
+/// No authentication and no credentials (public endpoints, CDN downloads): redirects are
+/// followed to any origin. A request that carries its own signature uses
+/// [`SignedInRequest`] instead.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoAuth;
 
@@ -78,6 +80,27 @@ impl Authenticator for NoAuth {
 
     fn sends_credentials(&self) -> bool {
         false
+    }
+}
+
+/// No authentication added, for requests that carry their own credentials (a signature
+/// in the query, as Sobot's `get_token`): nothing to add to the request, but a redirect to
+/// another origin must not be followed, since the request itself would take the signature
+/// there.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignedInRequest;
+
+#[async_trait]
+impl Authenticator for SignedInRequest {
+    async fn authenticate(
+        &self,
+        _request: &mut reqwest::Request,
+    ) -> Result<CredentialGeneration, Error> {
+        Ok(CredentialGeneration::default())
+    }
+
+    fn sends_credentials(&self) -> bool {
+        true
     }
 }
 

@@ -11,7 +11,8 @@
 //!   authenticated afresh; `307`/`308` keep the method and body, `303` (and `301`/`302` of
 //!   a `POST`) continue as a `GET` without a body.
 //! - A client whose [`Authenticator`] sends credentials follows only redirects within the
-//!   origin (scheme, host, port) of the request. A redirect to another origin is not
+//!   origin (scheme, host, port) of the request ([`SignedInRequest`](crate::SignedInRequest)
+//!   counts: its requests carry their own signature). A redirect to another origin is not
 //!   followed: the call ends with an error for which [`Error::is_redirect`] is true, and no
 //!   request (so no credential) was sent to that origin.
 //! - A client without credentials ([`NoAuth`](crate::NoAuth), e.g. Rokid's document

@@ -45,7 +45,7 @@ pub mod sse;
 pub mod tolerant;
 pub mod validate;
 
-pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth};
+pub use auth::{Authenticator, BearerAuth, CredentialGeneration, NoAuth, SignedInRequest};
 pub use builder::{Clock, EnvVars, SystemClock, clock_from_unix_seconds};
 pub use client::{HttpClient, MAX_REDIRECTS};
 pub use config::{ClientConfig, ClientConfigBuilder, DEFAULT_USER_AGENT};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common_http::{
-    ClientConfigBuilder, Clock, DriftLedger, EnvVars, Error, HttpClient, NoAuth, Secret,
+    ClientConfigBuilder, Clock, DriftLedger, EnvVars, Error, HttpClient, Secret, SignedInRequest,
     SystemClock,
 };
 
@@ -298,7 +298,8 @@ impl SobotClientBuilder {
             .api_base_url
             .unwrap_or_else(|| self.region.api_base_url().to_owned());
         let config = self.config.base_url(token_base).build()?;
-        let token_http = HttpClient::new(config, Arc::new(NoAuth))?;
+        // `get_token` is signed in its query: no redirect may take it to another origin.
+        let token_http = HttpClient::new(config, Arc::new(SignedInRequest))?;
         let tokens = Arc::new(TokenManager::new(
             token_http.clone(),
             TokenSettings {

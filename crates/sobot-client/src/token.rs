@@ -119,6 +119,7 @@ enum FailureKind {
     Auth(Option<ApiError>),
     Decode(String),
     Config,
+    Redirect,
     Transport,
 }
 
@@ -147,6 +148,8 @@ impl Failure {
             FailureKind::Decode(path.to_owned())
         } else if error.is_config() || error.is_invalid_request() {
             FailureKind::Config
+        } else if error.is_redirect() {
+            FailureKind::Redirect
         } else {
             FailureKind::Transport
         };
@@ -174,6 +177,7 @@ impl Failure {
                 Error::decode(path.clone(), &[], format!("{context}: {}", self.shown))
             }
             FailureKind::Config => Error::config(format!("{context}: {}", self.shown)),
+            FailureKind::Redirect => Error::redirect(format!("{context}: {}", self.shown)),
             FailureKind::Transport => Error::transport(format!("{context}: {}", self.shown)),
         }
     }

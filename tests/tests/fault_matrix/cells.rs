@@ -407,11 +407,10 @@ pub(crate) fn cells() -> Vec<Cell> {
         ok(ItnioPage, ClockOffOnce, 2),
     ]);
     // A client with credentials never follows a redirect to another origin: one request,
-    // none at the other origin.
-    // (Sobot's `get_token` is signed in its query, sends no credential header and follows
-    // redirects anywhere, like any client without credentials: not a cell of this kind.)
+    // none at the other origin. Sobot's `get_token` counts: its signature is in the query.
     for op in [
         RokidPage,
+        SobotToken,
         SobotAsk,
         SobotAskStream,
         SobotStatistics,
