@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::TryStreamExt;
 use itnio_client::{ItnioClient, TaskStatus};
-use rokid_client::{ChatLogType, RetryPolicy, RokidClient};
+use rokid_client::{ChatLogType, Record, RetryPolicy, RokidClient};
 use sobot_client::{AnswerEvent, RecordListParams, RobotAnswerMessageType, SobotClient};
 use time::macros::{date, datetime};
 use vendor_sandbox::{ROKID_UIDS, Sandbox, WORKFLOW_CHOICES};
@@ -53,10 +53,79 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Set (to anything) to run every flow against a sandbox in quirks mode: the flows must
+/// hold against servers that drift from their documents too. `cargo xtask ci` runs this
+/// file once without it and once with it.
+const QUIRKS_ENV: &str = "SANDBOX_FLOWS_QUIRKS";
+
+fn quirks_run() -> bool {
+    std::env::var_os(QUIRKS_ENV).is_some()
+}
+
+/// The sandbox builder of every flow: seeded, in quirks mode in the quirks run.
+fn sandbox_builder() -> vendor_sandbox::SandboxBuilder {
+    Sandbox::builder().seed(42).quirks(quirks_run())
+}
+
 async fn start(records: usize) -> Sandbox {
-    match Sandbox::builder().seed(42).records(records).start().await {
+    match sandbox_builder().records(records).start().await {
         Ok(s) => s,
         Err(e) => panic!("sandbox did not start: {e}"),
+    }
+}
+
+/// An export against the records the sandbox generated. Normal run: equal, record for
+/// record. Quirks run: the sandbox drifts each record's JSON (types, spellings, nulls,
+/// timestamp forms) and makes about one record in 20 unreadable, so the values differ by
+/// design: as many records, in the same order, each with its record's id; an unreadable
+/// one (kept exactly as sent) with the id it still carries, if any, and at most one in 10
+/// with none.
+fn assert_export<G, T>(
+    got: &[G],
+    expected: &[T],
+    got_id: impl Fn(&G) -> Option<String>,
+    want_id: impl Fn(&T) -> String,
+) where
+    G: PartialEq<T> + std::fmt::Debug,
+    T: std::fmt::Debug,
+{
+    if !quirks_run() {
+        assert!(
+            got.len() == expected.len() && got.iter().zip(expected).all(|(g, w)| g == w),
+            "got {got:#?}\nexpected {expected:#?}"
+        );
+        return;
+    }
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    let mut without_id = 0;
+    for (g, w) in got.iter().zip(expected) {
+        match got_id(g) {
+            Some(id) => assert_eq!(id, want_id(w), "{g:?}"),
+            None => without_id += 1,
+        }
+    }
+    assert!(
+        without_id <= got.len() / 10 + 1,
+        "{without_id} of {}",
+        got.len()
+    );
+}
+
+/// The id of an exported record: the typed record's, or the one the raw JSON of an
+/// unreadable record still carries under `wire` (text or number).
+fn record_id<T>(
+    record: &Record<T>,
+    typed: impl Fn(&T) -> Option<String>,
+    wire: &str,
+) -> Option<String> {
+    if let Some(t) = record.typed() {
+        return typed(t);
+    }
+    let value: serde_json::Value = serde_json::from_str(record.raw()?.json()).ok()?;
+    match value.get(wire)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other @ serde_json::Value::Number(_) => Some(other.to_string()),
+        _ => None,
     }
 }
 
@@ -90,7 +159,12 @@ async fn rokid_full_export_matches_generated_data() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(got, expected);
+    assert_export(
+        &got,
+        &expected,
+        |g| record_id(g, |r| Some(r.task_id.clone()), "taskId"),
+        |w| w.task_id.clone(),
+    );
     let pages = expected.len().div_ceil(17) as u64;
     assert!(
         sandbox.count("/ar/flow/openapi/record/page") >= pages,
@@ -133,7 +207,7 @@ async fn rokid_full_export_matches_generated_data() {
 #[tokio::test]
 async fn a_look_ahead_export_keeps_its_bound_on_the_server() {
     let route = "/ar/flow/openapi/record/page";
-    let sandbox = match Sandbox::builder()
+    let sandbox = match sandbox_builder()
         .seed(42)
         .records(600)
         .fault(
@@ -192,7 +266,12 @@ async fn rokid_chat_logs_filters_and_documents() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(got, expected);
+    assert_export(
+        &got,
+        &expected,
+        |g| record_id(g, |l| Some(l.id.to_string()), "id"),
+        |w| w.id.to_string(),
+    );
     let keyword = bounded(
         client
             .list_chat_logs()
@@ -203,11 +282,17 @@ async fn rokid_chat_logs_filters_and_documents() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(keyword.total > 0);
-    assert!(keyword.list.iter().all(|l| {
-        l.typed()
-            .and_then(|l| l.question_content.as_deref())
-            .is_some_and(|q| q.contains("leak"))
-    }));
+    // Every question read holds the keyword (in quirks mode a record may be unreadable or
+    // have lost the field; the keyword still matched it on the server).
+    let questions: Vec<&str> = keyword
+        .list
+        .iter()
+        .filter_map(|l| l.typed()?.question_content.as_deref())
+        .collect();
+    assert!(!questions.is_empty() && questions.iter().all(|q| q.contains("leak")));
+    if !quirks_run() {
+        assert_eq!(questions.len(), keyword.list.len());
+    }
 
     // Documents point back at the sandbox and serve its bytes.
     let record = &sandbox.data().work_records[0];
@@ -300,7 +385,7 @@ async fn sobot_conversation_stream_workflow_and_end() {
 
 #[tokio::test]
 async fn sobot_token_expiring_mid_conversation_is_renewed_once() {
-    let sandbox = match Sandbox::builder()
+    let sandbox = match sandbox_builder()
         .records(10)
         .sobot_token_invalid_after(2)
         .start()
@@ -367,7 +452,12 @@ async fn sobot_record_list_export_matches() {
         .cloned()
         .collect();
     assert!(!expected.is_empty());
-    assert_eq!(got, expected);
+    assert_export(
+        &got,
+        &expected,
+        |g| record_id(g, |r| r.cid.clone(), "cid"),
+        |w| w.cid.clone().unwrap_or_default(),
+    );
 }
 
 fn itnio(sandbox: &Sandbox, clock: Option<Arc<dyn itnio_client::Clock>>) -> ItnioClient {
@@ -417,7 +507,12 @@ async fn itnio_full_export_with_filters_matches() {
         })
         .collect();
     assert!(!expected.is_empty());
-    assert_eq!(got, expected);
+    assert_export(
+        &got,
+        &expected,
+        |g| record_id(g, |t| Some(t.task_id.to_string()), "taskId"),
+        |w| w.task_id.to_string(),
+    );
     let page = bounded(
         client
             .list_group_call_tasks(from, to)
@@ -432,7 +527,7 @@ async fn itnio_full_export_with_filters_matches() {
 
 #[tokio::test]
 async fn itnio_skewed_clock_is_recovered_by_one_resign() {
-    let sandbox = match Sandbox::builder()
+    let sandbox = match sandbox_builder()
         .records(20)
         .itnio_clock_skew_secs(1000)
         .start()
@@ -503,7 +598,12 @@ async fn itnio_rejects_bad_signatures_and_sizes() {
             .send()
     };
     let good = itnio_client::sign(&c.itnio_api_key, &c.itnio_api_secret, ts);
-    let code = |v: serde_json::Value| v.get("code").and_then(serde_json::Value::as_i64);
+    // A number, or (quirks mode) its text.
+    let code = |v: serde_json::Value| {
+        let code = v.get("code")?;
+        code.as_i64()
+            .or_else(|| code.as_str().and_then(|c| c.parse().ok()))
+    };
     let answer: serde_json::Value = bounded(async { post(good).await?.json().await })
         .await
         .unwrap_or_else(|e| panic!("{e}"));

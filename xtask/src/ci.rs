@@ -54,8 +54,13 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     )?;
     layering()?;
     cargo("tests", &["test", "--workspace", "--locked"])?;
-    // Every agentctl command test again, against a sandbox in quirks mode: the commands
-    // must keep every record when the servers drift from their documents.
+    // The end-to-end flows and every agentctl command test again, against a sandbox in
+    // quirks mode: they must hold, with every record, when servers drift from their docs.
+    cargo_env(
+        "flows in quirks mode",
+        &["test", "-p", "workspace-tests", "--test", "sandbox_flows", "--locked"],
+        &[("SANDBOX_FLOWS_QUIRKS", "1")],
+    )?;
     cargo_env(
         "agentctl in quirks mode",
         &["test", "-p", "agentctl", "--locked"],
