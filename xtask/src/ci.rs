@@ -58,7 +58,14 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     // quirks mode: they must hold, with every record, when servers drift from their docs.
     cargo_env(
         "flows in quirks mode",
-        &["test", "-p", "workspace-tests", "--test", "sandbox_flows", "--locked"],
+        &[
+            "test",
+            "-p",
+            "workspace-tests",
+            "--test",
+            "sandbox_flows",
+            "--locked",
+        ],
         &[("SANDBOX_FLOWS_QUIRKS", "1")],
     )?;
     cargo_env(
