@@ -127,6 +127,63 @@ fn any_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Err
     Value::deserialize(deserializer)
 }
 
+/// The visits every tolerant visitor answers alike (each visitor holds its field's `at`):
+/// `null` is an absent value and `Some` is read through; each other shape named is not
+/// what the field documents, so it is kept as sent, unread, under the field's path.
+macro_rules! alike_visits {
+    ($($shape:ident),*) => { $( alike_visits!(@ $shape); )* };
+    (@ null) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Read::absent())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Read::absent())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+    (@ seq) => {
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
+            Ok(Read::unreadable(self.at.path, value))
+        }
+    };
+    (@ map) => {
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let value = any_value(de::value::MapAccessDeserializer::new(map))?;
+            Ok(Read::unreadable(self.at.path, value))
+        }
+    };
+    (@ str) => {
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Read::unreadable(self.at.path, Value::from(v)))
+        }
+    };
+    (@ bool) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Read::unreadable(self.at.path, Value::from(v)))
+        }
+    };
+    (@ i64) => {
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Read::unreadable(self.at.path, Value::from(v)))
+        }
+    };
+    (@ u64) => {
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Read::unreadable(self.at.path, Value::from(v)))
+        }
+    };
+    (@ f64) => {
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Read::unreadable(self.at.path, Value::from(v)))
+        }
+    };
+}
+
 /// Visits a scalar spelling and turns it into `T`.
 struct ScalarVisitor<T> {
     at: At,
@@ -195,27 +252,7 @@ impl<'de, T: Scalar> Visitor<'de> for ScalarVisitor<T> {
         }
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Read<T>, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Read<T>, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Read<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Read<T>, A::Error> {
-        let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Read::unreadable(self.at.path, value))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read<T>, A::Error> {
-        let value = any_value(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Read::unreadable(self.at.path, value))
-    }
+    alike_visits!(null, seq, map);
 }
 
 impl<T: Scalar> ScalarVisitor<T> {
@@ -452,31 +489,7 @@ impl<'de> Visitor<'de> for TimestampVisitor {
         Ok(self.epoch(int_of_f64(v), Value::from(v)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Read::unreadable(self.at.path, value))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let value = any_value(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Read::unreadable(self.at.path, value))
-    }
+    alike_visits!(null, bool, seq, map);
 }
 
 /// The typed date-times of request bodies (read back from fixtures or inbound requests):
@@ -592,18 +605,6 @@ impl<'de, T: Tolerant> Visitor<'de> for ListVisitor<T> {
         })
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         if v.trim().is_empty() {
             coerced(self.at, At::EMPTY_AS_ABSENT, || "\"\"".to_owned());
@@ -612,26 +613,7 @@ impl<'de, T: Tolerant> Visitor<'de> for ListVisitor<T> {
         Ok(Read::unreadable(self.at.path, Value::from(v)))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let value = any_value(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Read::unreadable(self.at.path, value))
-    }
+    alike_visits!(null, bool, i64, u64, f64, map);
 }
 
 /// A list documented as one comma-joined text (`"18,15,14"`): read from that text (`""` is
@@ -737,42 +719,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ModelVisitor<T> {
         T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Read::value)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Read<T>, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Read<T>, E> {
-        Ok(Read::absent())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Read<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Read<T>, A::Error> {
-        let value = any_value(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Read::unreadable(self.at.path, value))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Read<T>, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Read<T>, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Read<T>, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Read<T>, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Read<T>, E> {
-        Ok(Read::unreadable(self.at.path, Value::from(v)))
-    }
+    alike_visits!(null, str, bool, i64, u64, f64, seq);
 }
 
 /// Reads a generated number enum: its number (or the number's text, recorded as drift
