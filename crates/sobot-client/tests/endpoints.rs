@@ -3,15 +3,16 @@
 //! recordList pagination, and bad input rejected before any request.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use futures::TryStreamExt as _;
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use serde_json::Value;
 use sobot_client::{
-    AnswerType, AskRequest, AssessStatus, BizType, EmotionType, InputTypeEnum, LikeDislikeStatus,
-    MsgType, PollOptions, PushType, QuestionRequest, RecordListParams, RobotType, ScoreLevel,
-    SobotClient, SolveStatus, SourceEnum, SourceListParams, StarLevel, StatisticsSource,
-    ValidTrigger2HumanType,
+    AnswerType, AskRequest, AssessStatus, BizType, EmotionType, LikeDislikeStatus, PollOptions,
+    PushType, QuestionRequest, RecordListParams, RobotType, ScoreLevel, SobotClient, SolveStatus,
+    SourceListParams, StarLevel, StatisticsSource, ValidTrigger2HumanType,
 };
 use time::macros::date;
 
@@ -47,18 +48,7 @@ async fn setup() -> (MockServer, SobotClient) {
 const TOKEN: &str = "4ac37cb2e9c740dba4b75a34d5358802";
 
 fn question() -> AskRequest {
-    AskRequest::builder()
-        .question("Customer service")
-        .show_question("Customer service")
-        .input_type_enum(InputTypeEnum::Input)
-        .biz_id("29967d81d67f4a708e8bd7d8f6356447")
-        .biz_type(BizType::Text)
-        .biz_type_id("1000016")
-        .robotid("1")
-        .msg_type(MsgType::Text)
-        .source_enum(SourceEnum::Pc)
-        .build()
-        .unwrap()
+    common::ask_request("Customer service", "29967d81d67f4a708e8bd7d8f6356447")
 }
 
 async fn post_json<'a>(server: &'a MockServer, path: &str, response: &str) -> Mock<'a> {

@@ -4,16 +4,15 @@
 //! `ERROR_END` ends the stream; dropping the stream closes the connection.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt as _;
 use httpmock::MockServer;
-use sobot_client::{
-    AnswerEvent, AskRequest, BizType, InputTypeEnum, MsgType, SobotClient, SourceEnum,
-    TransferResult,
-};
+use sobot_client::{AnswerEvent, AskRequest, SobotClient, TransferResult};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
@@ -158,18 +157,7 @@ async fn client_for(api_base: &str) -> (SobotClient, MockServer) {
 }
 
 fn question() -> AskRequest {
-    AskRequest::builder()
-        .question("hello")
-        .show_question("hello")
-        .input_type_enum(InputTypeEnum::Input)
-        .biz_id("biz")
-        .biz_type(BizType::Text)
-        .biz_type_id("1000016")
-        .robotid("1")
-        .msg_type(MsgType::Text)
-        .source_enum(SourceEnum::Pc)
-        .build()
-        .unwrap()
+    common::ask_request("hello", "biz")
 }
 
 const INFO: &str = r#"{"robot_answer_type":"PROCESS","robot_answer_message_type":"PROCESS_INFO","answer":"","transfer_result":"NO_ACTION","roundid":"r1","msgid":"m1","ai_agent_cid":"cid-1","biz_id":"biz","robot_name":"Ai-Agent","robot_logo":"","robotid":"1","robot_status":"ENABLE","delay":5,"process_id":"p1","node_id":"n1","variable_id":"v1","variable_value_enums":["yes","no"]}"#;

@@ -2,40 +2,15 @@
 //! renewal on "token invalid", expiry through an injected clock, redaction.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{END_OK, FixedClock, INVALID, token_body};
 use httpmock::Method::GET;
 use httpmock::MockServer;
-use sobot_client::{Clock, Region, SobotClient};
-
-/// A clock that stays where the test puts it.
-#[derive(Debug)]
-struct FixedClock(Mutex<SystemTime>);
-
-impl FixedClock {
-    fn at(secs: u64) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(UNIX_EPOCH + Duration::from_secs(secs))))
-    }
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> SystemTime {
-        *self.0.lock().unwrap()
-    }
-}
-
-fn token_body(token: &str, expires_in: &str) -> String {
-    format!(
-        r#"{{"item":{{"token":"{token}","expires_in":"{expires_in}"}},"ret_code":"000000","ret_msg":"success"}}"#
-    )
-}
-
-const END_OK: &str = r#"{"data":{},"ret_code":"000000","ret_msg":"success"}"#;
-const INVALID: &str = r#"{"ret_code":"900002","ret_msg":"token invalid"}"#;
+use sobot_client::{Region, SobotClient};
 
 fn client(server: &MockServer, clock: Arc<FixedClock>) -> SobotClient {
     SobotClient::builder()

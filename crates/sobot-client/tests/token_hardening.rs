@@ -2,33 +2,17 @@
 //! zero, negative) and a token endpoint that is down, with many concurrent callers.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use common::{END_OK, FixedClock, INVALID, token_body};
 use httpmock::MockServer;
-use sobot_client::{Clock, RetryPolicy, SleepFuture, Sleeper, SobotClient};
+use sobot_client::{RetryPolicy, SleepFuture, Sleeper, SobotClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-
-/// A clock that stays where the test puts it.
-#[derive(Debug)]
-struct FixedClock(Mutex<SystemTime>);
-
-impl FixedClock {
-    fn at(secs: u64) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(UNIX_EPOCH + Duration::from_secs(secs))))
-    }
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> SystemTime {
-        *self.0.lock().unwrap()
-    }
-}
 
 /// Does not sleep between retries.
 #[derive(Debug)]
@@ -39,15 +23,6 @@ impl Sleeper for NoSleep {
         Box::pin(async {})
     }
 }
-
-fn token_body(token: &str, expires_in: &str) -> String {
-    format!(
-        r#"{{"item":{{"token":"{token}","expires_in":"{expires_in}"}},"ret_code":"000000","ret_msg":"success"}}"#
-    )
-}
-
-const END_OK: &str = r#"{"data":{},"ret_code":"000000","ret_msg":"success"}"#;
-const INVALID: &str = r#"{"ret_code":"900002","ret_msg":"token invalid"}"#;
 
 fn builder(base_url: &str, clock: Arc<FixedClock>) -> sobot_client::SobotClientBuilder {
     SobotClient::builder()

@@ -2,6 +2,8 @@
 //! task workflow", "Task Flow Node Message Interaction"), and the conversation helper.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use httpmock::MockServer;
 use serde_json::{Value, json};
 use sobot_client::workflow::{
@@ -23,18 +25,7 @@ fn documented_answer() -> Answer {
 }
 
 fn base_request() -> AskRequest {
-    AskRequest::builder()
-        .question("x")
-        .show_question("x")
-        .input_type_enum(InputTypeEnum::Input)
-        .biz_id("29967d81d67f4a708e8bd7d8f6356447")
-        .biz_type(BizType::Text)
-        .biz_type_id("1000016")
-        .robotid("1")
-        .msg_type(MsgType::Text)
-        .source_enum(SourceEnum::Pc)
-        .build()
-        .unwrap()
+    common::ask_request("x", "29967d81d67f4a708e8bd7d8f6356447")
 }
 
 /// Drops `null` members, so that "absent" and "null" compare equal (the typed models do
