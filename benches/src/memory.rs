@@ -122,7 +122,7 @@ fn agentctl_path() -> Outcome<PathBuf> {
         Ok(path)
     } else {
         Err(format!(
-            "{} not found: build it with `cargo build --release -p agentctl`",
+            "{} not found: build it with `cargo build --release -p agent-clients-cli`",
             path.display()
         ))
     }

@@ -35,7 +35,7 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
             "-p",
             "agent-benches",
             "-p",
-            "agentctl",
+            "agent-clients-cli",
         ])
         .status()
         .map_err(|e| format!("cargo build: {e}"))?;

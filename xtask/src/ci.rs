@@ -70,11 +70,14 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     )?;
     cargo_env(
         "agentctl in quirks mode",
-        &["test", "-p", "agentctl", "--locked"],
+        &["test", "-p", "agent-clients-cli", "--locked"],
         &[("AGENTCTL_TEST_QUIRKS", "1")],
     )?;
     // The README's first command: offline, a few seconds, and it must exit 0.
-    cargo("demo", &["run", "-p", "agentctl", "--locked", "--", "demo"])?;
+    cargo(
+        "demo",
+        &["run", "-p", "agent-clients-cli", "--locked", "--", "demo"],
+    )?;
     Ok(())
 }
 
