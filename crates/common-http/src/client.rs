@@ -86,12 +86,18 @@ impl HttpClient {
     ) -> Result<Self, Error> {
         let http = match &config.http {
             Some(client) => client.clone(),
-            None => reqwest::Client::builder()
-                .connect_timeout(config.connect_timeout)
-                .user_agent(config.user_agent.clone())
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))?,
+            None => {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(config.connect_timeout)
+                    .user_agent(config.user_agent.clone())
+                    .redirect(reqwest::redirect::Policy::none());
+                crate::tls::configure(builder)
+                    .map_err(|e| Error::config(format!("TLS could not be configured: {e}")))?
+                    .build()
+                    .map_err(|e| {
+                        Error::config("the HTTP client could not be built").with_source(e)
+                    })?
+            }
         };
         Ok(Self {
             inner: Arc::new(Inner {

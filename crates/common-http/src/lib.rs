@@ -35,6 +35,7 @@ mod request;
 mod retry;
 mod secret;
 mod stream;
+mod tls;
 
 pub mod datetime;
 pub mod drift;
@@ -57,6 +58,7 @@ pub use request::{RequestOptions, RequestSpec};
 pub use retry::{RetryPolicy, SleepFuture, Sleeper, TokioSleeper, parse_retry_after};
 pub use secret::{Secret, constant_time_eq};
 pub use stream::{ByteStream, JsonEvents, SseStream};
+pub use tls::BACKEND as TLS_BACKEND;
 
 /// Re-exports the crates whose types appear in this crate's public API.
 pub mod reexports {

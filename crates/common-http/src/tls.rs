@@ -1,0 +1,149 @@
+//! The TLS backend of the `reqwest::Client` this crate builds, chosen by cargo features.
+//!
+//! | features                     | library   | provider   | trust anchors               |
+//! |------------------------------|-----------|------------|-----------------------------|
+//! | `rustls` (default)           | rustls    | *ring*     | Mozilla's, compiled in      |
+//! | `aws-lc-rs`                  | rustls    | aws-lc-rs  | Mozilla's, compiled in      |
+//! | either + `platform-roots`    | rustls    | as above   | the operating system's      |
+//! | `native-tls`                 | platform  | platform   | the operating system's      |
+//!
+//! The default keeps the build free of OpenSSL and CMake; `cargo xtask bench`'s footprint
+//! figures measure it against aws-lc-rs (BENCHMARKS.md). The rustls configuration is
+//! built here and handed to reqwest whole, so the provider is never a process-wide
+//! default: an application that installs its own rustls provider is not disturbed, and
+//! one that builds its own `reqwest::Client` (`http_client`) chooses everything itself.
+
+#[cfg(all(
+    feature = "platform-roots",
+    not(any(feature = "rustls", feature = "aws-lc-rs", feature = "native-tls"))
+))]
+compile_error!(
+    "`platform-roots` selects trust anchors for rustls: enable `rustls` or `aws-lc-rs` too"
+);
+
+/// Applies the TLS backend the enabled features select.
+pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
+    backend::configure(builder)
+}
+
+/// The backend's name, for diagnostics (`agentctl doctor`, bug reports).
+pub const BACKEND: &str = backend::NAME;
+
+#[cfg(feature = "native-tls")]
+mod backend {
+    pub(super) const NAME: &str = "native-tls";
+
+    pub(super) fn configure(
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, String> {
+        Ok(builder.tls_backend_native())
+    }
+}
+
+#[cfg(all(
+    not(feature = "native-tls"),
+    any(feature = "rustls", feature = "aws-lc-rs")
+))]
+mod backend {
+    use std::sync::Arc;
+
+    use rustls::ClientConfig;
+    use rustls::crypto::CryptoProvider;
+
+    // aws-lc-rs when it is enabled (it is only ever enabled on purpose), else ring.
+    #[cfg(feature = "aws-lc-rs")]
+    macro_rules! provider_name {
+        () => {
+            "aws-lc-rs"
+        };
+    }
+    #[cfg(not(feature = "aws-lc-rs"))]
+    macro_rules! provider_name {
+        () => {
+            "ring"
+        };
+    }
+    #[cfg(feature = "platform-roots")]
+    macro_rules! roots_name {
+        () => {
+            "platform roots"
+        };
+    }
+    #[cfg(not(feature = "platform-roots"))]
+    macro_rules! roots_name {
+        () => {
+            "webpki roots"
+        };
+    }
+    pub(super) const NAME: &str = concat!("rustls (", provider_name!(), ", ", roots_name!(), ")");
+
+    fn provider() -> CryptoProvider {
+        #[cfg(feature = "aws-lc-rs")]
+        return rustls::crypto::aws_lc_rs::default_provider();
+        #[cfg(not(feature = "aws-lc-rs"))]
+        return rustls::crypto::ring::default_provider();
+    }
+
+    pub(super) fn configure(
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, String> {
+        let provider = Arc::new(provider());
+        let versions = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?;
+        let mut config = verify(versions, provider)?.with_no_client_auth();
+        // A preconfigured configuration is used as given: offer HTTP/2 as reqwest would.
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(builder.tls_backend_preconfigured(config))
+    }
+
+    type WantsVerifier = rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>;
+    type WantsAuth = rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert>;
+
+    #[cfg(feature = "platform-roots")]
+    fn verify(builder: WantsVerifier, provider: Arc<CryptoProvider>) -> Result<WantsAuth, String> {
+        let verifier =
+            rustls_platform_verifier::Verifier::new(provider).map_err(|e| e.to_string())?;
+        Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier)))
+    }
+
+    #[cfg(not(feature = "platform-roots"))]
+    fn verify(builder: WantsVerifier, _: Arc<CryptoProvider>) -> Result<WantsAuth, String> {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        Ok(builder.with_root_certificates(roots))
+    }
+}
+
+#[cfg(not(any(feature = "rustls", feature = "aws-lc-rs", feature = "native-tls")))]
+mod backend {
+    pub(super) const NAME: &str = "none (plain HTTP only)";
+
+    pub(super) fn configure(
+        builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, String> {
+        Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_backend_builds_a_client() {
+        let builder = super::configure(reqwest::Client::builder()).expect("TLS configured");
+        builder.build().expect("client built");
+        #[cfg(all(
+            feature = "rustls",
+            not(feature = "aws-lc-rs"),
+            not(feature = "native-tls")
+        ))]
+        assert!(
+            super::BACKEND.starts_with("rustls (ring"),
+            "{}",
+            super::BACKEND
+        );
+    }
+}
