@@ -17,6 +17,7 @@ mod progress;
 mod rokid;
 mod sandbox;
 mod sobot;
+mod table;
 mod times;
 
 use std::io::Write;
