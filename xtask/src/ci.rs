@@ -7,7 +7,7 @@ const LAYERING: &[(&str, &[&str])] = &[
     (
         "common-http",
         &[
-            "openssl",
+            "openssl-sys",
             "rokid-client",
             "sobot-client",
             "itnio-client",
@@ -17,15 +17,33 @@ const LAYERING: &[(&str, &[&str])] = &[
     ),
     (
         "rokid-client",
-        &["openssl", "sobot-client", "itnio-client", "axum", "clap"],
+        &[
+            "openssl-sys",
+            "sobot-client",
+            "itnio-client",
+            "axum",
+            "clap",
+        ],
     ),
     (
         "sobot-client",
-        &["openssl", "rokid-client", "itnio-client", "axum", "clap"],
+        &[
+            "openssl-sys",
+            "rokid-client",
+            "itnio-client",
+            "axum",
+            "clap",
+        ],
     ),
     (
         "itnio-client",
-        &["openssl", "rokid-client", "sobot-client", "axum", "clap"],
+        &[
+            "openssl-sys",
+            "rokid-client",
+            "sobot-client",
+            "axum",
+            "clap",
+        ],
     ),
 ];
 
@@ -117,42 +135,58 @@ fn cargo_env(step: &str, args: &[&str], env: &[(&str, &str)]) -> crate::Result {
 }
 
 /// Checks the arrows of DESIGN.md: no vendor crate depends on another, common-http knows no
-/// vendor, and no default build pulls OpenSSL, a server framework or a CLI parser.
+/// vendor, and no default build pulls OpenSSL, a server framework or a CLI parser. And the
+/// trees stay lean: no crate at two versions in a library crate's normal tree.
 fn layering() -> crate::Result {
     for (krate, forbidden) in LAYERING {
         eprintln!("xtask ci: layering: cargo tree -p {krate} -e normal");
-        let output = Command::new(env!("CARGO"))
-            .args([
-                "tree", "-p", krate, "-e", "normal", "--prefix", "none", "--locked",
-            ])
-            .current_dir(crate::workspace_root())
-            .output()
-            .map_err(|e| format!("layering: could not run cargo tree: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "layering: cargo tree -p {krate} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        let tree = String::from_utf8_lossy(&output.stdout);
-        let offending = offending_crates(&tree, forbidden);
+        let listing = tree(krate, &[])?;
+        let offending = offending_crates(&listing, forbidden);
         if !offending.is_empty() {
             return Err(format!(
                 "layering: {krate} depends on {}",
                 offending.join(", ")
             ));
         }
+        let duplicates = tree(krate, &["--duplicates"])?;
+        if !duplicates.trim().is_empty() {
+            return Err(format!(
+                "layering: crates at two versions in {krate}'s tree \
+                 (`cargo tree -p {krate} -e normal -d`):\n{duplicates}"
+            ));
+        }
     }
     Ok(())
 }
 
+/// `cargo tree -p krate -e normal --prefix none`, with `extra` arguments.
+fn tree(krate: &str, extra: &[&str]) -> Result<String, String> {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "tree", "-p", krate, "-e", "normal", "--prefix", "none", "--locked",
+        ])
+        .args(extra)
+        .current_dir(crate::workspace_root())
+        .output()
+        .map_err(|e| format!("layering: could not run cargo tree: {e}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "layering: cargo tree -p {krate} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
 /// The forbidden crates named in a `cargo tree --prefix none` listing (matched on the
-/// crate-name column, so `openssl-probe` counts as OpenSSL but a description does not).
+/// crate-name column, exactly: `openssl-sys` is OpenSSL, `openssl-probe` (which only looks
+/// for the system's certificate files, for rustls-platform-verifier) is not).
 fn offending_crates(tree: &str, forbidden: &[&str]) -> Vec<String> {
     let mut found: Vec<String> = tree
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| forbidden.iter().any(|f| name.starts_with(f)))
+        .filter(|name| forbidden.contains(name))
         .map(str::to_owned)
         .collect();
     found.sort();
@@ -166,11 +200,11 @@ mod tests {
 
     #[test]
     fn finds_forbidden_crates_by_name_only() {
-        let tree =
-            "common-http v0.1.0 (/x)\nreqwest v0.13.5\nopenssl-sys v0.9.1\naxum-core v0.5.0\n";
+        let tree = "common-http v0.1.0 (/x)\nreqwest v0.13.5\nopenssl-sys v0.9.1\n\
+                    openssl-probe v0.2.2\naxum v0.8.0\n";
         assert_eq!(
-            offending_crates(tree, &["openssl", "axum", "clap"]),
-            vec!["axum-core".to_owned(), "openssl-sys".to_owned()]
+            offending_crates(tree, &["openssl-sys", "axum", "clap"]),
+            vec!["axum".to_owned(), "openssl-sys".to_owned()]
         );
         assert!(offending_crates("rokid-client v0.1.0\n", &["sobot-client"]).is_empty());
     }
