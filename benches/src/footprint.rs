@@ -10,6 +10,9 @@
 //! path. Its clean build time is reported as the sum of the two measured steps: an upper
 //! bound of a single clean build, in which cargo could also overlap the vendor crate's
 //! own dependencies with the shared ones (within a few seconds; see BENCHMARKS.md).
+//!
+//! The TLS provider is chosen by these numbers: `common-http` is also counted and built
+//! from an empty target dir with aws-lc-rs instead of the default ring, side by side.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -53,6 +56,46 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
             ));
         }
     }
+    figures.extend(tls_providers(base.as_ref())?);
+    Ok(figures)
+}
+
+/// The default rustls provider (ring) against aws-lc-rs, for `common-http` alone: the
+/// rest of each vendor crate's tree is the same under either.
+const ALTERNATIVE_PROVIDER: &str = "aws-lc-rs";
+
+fn tls_providers(base: Option<&BaseBuild>) -> Outcome<Vec<Figure>> {
+    let alternative = ["--no-default-features", "--features", ALTERNATIVE_PROVIDER];
+    let ring = tree_size_with(BASE_CRATE, &[])?;
+    let aws = tree_size_with(BASE_CRATE, &alternative)?;
+    let mut figures = vec![Figure::new(
+        format!("footprint {BASE_CRATE} {ALTERNATIVE_PROVIDER} vs ring"),
+        "crates",
+        f64::from(aws) - f64::from(ring),
+        Target::None,
+        format!(
+            "distinct crates of `cargo tree -p {BASE_CRATE} -e normal`: {aws} with \
+             {ALTERNATIVE_PROVIDER}, {ring} with ring (the default)"
+        ),
+    )];
+    if let Some(base) = base {
+        let dir = std::env::temp_dir().join("agent-benches-build-tls");
+        let _ = std::fs::remove_dir_all(&dir);
+        let secs = timed_build_with(BASE_CRATE, &dir, &alternative);
+        let _ = std::fs::remove_dir_all(&dir);
+        let secs = secs?;
+        figures.push(Figure::new(
+            format!("clean release build {BASE_CRATE} {ALTERNATIVE_PROVIDER} / ring"),
+            "ratio",
+            secs / base.secs,
+            Target::None,
+            format!(
+                "`cargo build --release`, empty target dir: {secs:.0} s with \
+                 {ALTERNATIVE_PROVIDER}, {:.0} s with ring (the default)",
+                base.secs
+            ),
+        ));
+    }
     Ok(figures)
 }
 
@@ -67,11 +110,17 @@ fn workspace_root() -> PathBuf {
 
 /// Distinct packages in the normal-dependency tree (`(*)` repeats folded).
 fn tree_size(krate: &str) -> Outcome<u32> {
+    tree_size_with(krate, &[])
+}
+
+/// [`tree_size`] with extra `cargo tree` arguments (features).
+fn tree_size_with(krate: &str, extra: &[&str]) -> Outcome<u32> {
     let output = Command::new(cargo())
         .current_dir(workspace_root())
         .args([
             "tree", "-q", "-p", krate, "-e", "normal", "--prefix", "none",
         ])
+        .args(extra)
         .output()
         .map_err(|e| format!("cargo tree: {e}"))?;
     if !output.status.success() {
@@ -137,11 +186,17 @@ impl Drop for BaseBuild {
 
 /// Seconds `cargo build --release -p krate --target-dir dir` takes.
 fn timed_build(krate: &str, dir: &Path) -> Outcome<f64> {
+    timed_build_with(krate, dir, &[])
+}
+
+/// [`timed_build`] with extra `cargo build` arguments (features).
+fn timed_build_with(krate: &str, dir: &Path, extra: &[&str]) -> Outcome<f64> {
     let start = Instant::now();
     let output = Command::new(cargo())
         .current_dir(workspace_root())
         .args(["build", "-q", "--release", "-p", krate, "--target-dir"])
         .arg(dir)
+        .args(extra)
         .output()
         .map_err(|e| format!("cargo build: {e}"))?;
     let secs = start.elapsed().as_secs_f64();
