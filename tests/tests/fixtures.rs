@@ -1,5 +1,5 @@
-//! Every JSON example of the vendor docs (tests/fixtures, see manifest.json) against the
-//! generated types:
+//! Every JSON example of the vendor docs (each vendor crate's `tests/fixtures`, see the
+//! `manifest.json` there) against the generated types:
 //!
 //! 1. it deserialises into the type the manifest names (the type in this file must be
 //!    that type: the test compares them);
@@ -7,7 +7,10 @@
 //! 3. re-serialising it loses no field the example had (compared as JSON values; the only
 //!    differences allowed are the renames the specs document with `x-aliases`, lenient
 //!    scalars such as `"86400"` read as a number, and `null` written as absent);
-//! 4. the query-string examples encode back to exactly the documented query string.
+//! 4. the query-string examples encode back to exactly the documented query string;
+//! 5. every field a model serialises is in its `WIRE_FIELDS` (agentctl's CSV columns).
+//!
+//! A fixture is named here `<vendor>/<file>` (its vendor and its manifest name).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,13 +27,29 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
+/// Every vendor's manifest entries, `file` and `query` named `<vendor>/<file>`.
 fn manifest() -> Vec<Value> {
-    let text = std::fs::read_to_string(root().join("fixtures/manifest.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let mut all = Vec::new();
+    for vendor in workspace_tests::FIXTURE_VENDORS {
+        let path = workspace_tests::fixtures_dir(vendor).join("manifest.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let entries: Vec<Value> = serde_json::from_str(&text).unwrap();
+        for mut entry in entries {
+            assert_eq!(entry["vendor"], vendor, "{}", path.display());
+            for key in ["file", "query"] {
+                if let Some(name) = entry[key].as_str() {
+                    entry[key] = Value::from(format!("{vendor}/{name}"));
+                }
+            }
+            all.push(entry);
+        }
+    }
+    all
 }
 
 fn read_fixture(file: &str) -> String {
-    std::fs::read_to_string(root().join("fixtures").join(file))
+    std::fs::read_to_string(workspace_tests::fixture_path(file))
         .unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
@@ -385,4 +404,79 @@ fn every_documented_enum_value_is_generated() {
         missing.is_empty(),
         "enum values missing from generated code: {missing:?}"
     );
+}
+
+/// Every field a model serialises (read from the vendor docs' examples) is in its
+/// `WIRE_FIELDS`, which are agentctl's CSV columns: an export never drops a field.
+#[test]
+fn wire_fields_cover_every_documented_field() {
+    fn covers<T: DeserializeOwned + Serialize>(file: &str, pointer: &str, fields: &[&str]) {
+        let doc: Value = serde_json::from_str(&read_fixture(file)).unwrap();
+        let example = doc
+            .pointer(pointer)
+            .cloned()
+            .unwrap_or_else(|| panic!("{file}: nothing at {pointer}"));
+        let typed: T = decode(file, &example.to_string());
+        let Value::Object(map) = serde_json::to_value(typed).unwrap() else {
+            panic!("{file}{pointer} is not an object");
+        };
+        assert!(map.len() > 1, "{file}{pointer}");
+        for key in map.keys() {
+            assert!(
+                fields.contains(&key.as_str()),
+                "{file}{pointer}: `{key}` is not in WIRE_FIELDS"
+            );
+        }
+    }
+    covers::<rokid::WorkRecord>(
+        "rokid/list_work_records.response.json",
+        "/data/list/0",
+        rokid::WorkRecord::WIRE_FIELDS,
+    );
+    covers::<rokid::ChatLog>(
+        "rokid/list_chat_logs.response.json",
+        "/data/list/0",
+        rokid::ChatLog::WIRE_FIELDS,
+    );
+    covers::<itnio::GroupCallTask>(
+        "itnio/list_group_call_tasks.response.json",
+        "/data/records/0",
+        itnio::GroupCallTask::WIRE_FIELDS,
+    );
+    covers::<sobot::ReceptionRecord>(
+        "sobot/record_list.response.json",
+        "/data/0",
+        sobot::ReceptionRecord::WIRE_FIELDS,
+    );
+    covers::<sobot::AiRobot>(
+        "sobot/query_ai_robot_list.response.json",
+        "/data/0",
+        sobot::AiRobot::WIRE_FIELDS,
+    );
+    covers::<sobot::TimezoneInfo>(
+        "sobot/get_timezone_info.response.json",
+        "/data/0",
+        sobot::TimezoneInfo::WIRE_FIELDS,
+    );
+    covers::<sobot::SessionLabel>(
+        "sobot/get_labels.response.json",
+        "/data/0",
+        sobot::SessionLabel::WIRE_FIELDS,
+    );
+    covers::<sobot::DislikeLabel>(
+        "sobot/get_label_info_list.response.json",
+        "/data/0",
+        sobot::DislikeLabel::WIRE_FIELDS,
+    );
+    covers::<sobot::Audience>(
+        "sobot/simple_list.response.json",
+        "/data/0",
+        sobot::Audience::WIRE_FIELDS,
+    );
+    covers::<sobot::Answer>(
+        "sobot/robot_answer_resp_vo.model.json",
+        "",
+        sobot::Answer::WIRE_FIELDS,
+    );
+    covers::<sobot::QaInfo>("sobot/qa_info.model.json", "", sobot::QaInfo::WIRE_FIELDS);
 }

@@ -12,7 +12,6 @@ mod harness;
 #[path = "never_twice/receiver.rs"]
 mod receiver;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -245,8 +244,7 @@ impl Callback {
 
     /// The question Sobot forwards to the agent, with this round id.
     fn question(self, roundid: &str) -> Value {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/sobot/third_algorithm_req_vo.model.json");
+        let path = workspace_tests::fixture_path("sobot/third_algorithm_req_vo.model.json");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut q: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));

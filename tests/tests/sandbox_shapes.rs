@@ -4,16 +4,13 @@
 //! element of each list) must be in the sandbox's answer to the same call.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use vendor_sandbox::Sandbox;
 
 fn fixture(file: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(file);
+    let path = workspace_tests::fixture_path(file);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -3,7 +3,6 @@
 //! are an httpmock server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common_http::sse::Decoder;
@@ -21,9 +20,7 @@ use sobot_client::{AgentAnswer, AgentRequest, Secret, SobotClient};
 const TOKEN: &str = "4ac37cb2e9c740dba4b75a34d5358802";
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/sobot")
-        .join(name);
+    let path = workspace_tests::fixtures_dir("sobot").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -5,7 +5,8 @@
 //! - `ci`: what CI runs (fmt check, clippy `-D warnings`, codegen check, tests).
 //! - `codegen [--check]`: generate each vendor crate's `src/generated/` from its
 //!   `openapi.yaml` (`--check`: fail if the committed code is stale).
-//! - `fixtures --docs <dir>`: extract every JSON example of the vendor docs into `tests/fixtures/`.
+//! - `fixtures --docs <dir>`: extract every JSON example of the vendor docs into
+//!   `crates/<vendor>-client/tests/fixtures/`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
@@ -66,6 +67,7 @@ commands:
   ci                      fmt check, clippy -D warnings, codegen check, tests
   codegen [--check]       generate crates/*-client/src/generated/ from openapi.yaml
                           (--check: fail if it is stale)
-  fixtures --docs <dir>   extract the vendor docs' JSON examples into tests/fixtures/
+  fixtures --docs <dir>   extract the vendor docs' JSON examples into
+                          crates/<vendor>-client/tests/fixtures/
   fuzz [--time SECS] [TARGET...]
                           run each cargo-fuzz target SECS seconds (default 60), print executions";

@@ -1,9 +1,10 @@
-//! Wrong types in every field of every documented response example: for each fixture of
-//! `tests/fixtures/manifest.json` that the clients (or the inbound server) decode from the
-//! network (`response` and `model` examples), every value at every path is replaced by a
-//! string, a number, a bool, `null`, an array, an object and hostile numbers (`1e400`,
-//! 2^70, `-0`, `1.5`), and the document is decoded as the type the manifest maps it to,
-//! through the clients' own path (`decode_json`, then the envelope's `into_result`).
+//! Wrong types in every field of every documented response example: for each fixture in
+//! the vendor crates' `tests/fixtures/manifest.json` that the clients (or the inbound
+//! server) decode from the network (`response` and `model` examples), every value at
+//! every path is replaced by a string, a number, a bool, `null`, an array, an object and
+//! hostile numbers (`1e400`, 2^70, `-0`, `1.5`), and the document is decoded as the type
+//! the manifest maps it to, through the clients' own path (`decode_json`, then the
+//! envelope's `into_result`).
 //!
 //! Every case must end in a value (lenient acceptance) or a typed decode or vendor error,
 //! never a panic; the cases are counted so that none can be skipped silently.
@@ -36,8 +37,15 @@ const WRONG: &[&str] = &[
 /// Stands in for the wrong value while the document is serialised.
 const PLACEHOLDER: &str = "\u{1}wrong\u{1}";
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+/// Each vendor's fixtures directory (their home is the vendor crate's `tests/fixtures`,
+/// each with its own `manifest.json`).
+fn fixtures_dirs() -> Vec<PathBuf> {
+    ["rokid", "sobot", "itnio"]
+        .iter()
+        .map(|v| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../{v}-client/tests/fixtures"))
+        })
+        .collect()
 }
 
 /// Decodes `body` as the client does for the manifest schema `schema`.
@@ -161,13 +169,17 @@ struct Tally {
 
 #[test]
 fn every_response_fixture_is_mutated_in_every_field_with_every_wrong_type() {
-    let manifest: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(fixtures_dir().join("manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest: Vec<(PathBuf, Value)> = fixtures_dirs()
+        .into_iter()
+        .flat_map(|dir| {
+            let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+            let entries: Vec<Value> = serde_json::from_str(&text).unwrap();
+            entries.into_iter().map(move |e| (dir.clone(), e))
+        })
+        .collect();
     let mut tally = Tally::default();
     let mut fixtures = 0;
-    for entry in &manifest {
+    for (dir, entry) in &manifest {
         let kind = entry["kind"].as_str().unwrap();
         if kind != "response" && kind != "model" {
             continue;
@@ -177,8 +189,7 @@ fn every_response_fixture_is_mutated_in_every_field_with_every_wrong_type() {
         let schema = entry["schema"].as_str().unwrap();
         let decode = decoder(schema).unwrap_or_else(|| panic!("{file}: no decoder for {schema}"));
         let document: Value =
-            serde_json::from_str(&std::fs::read_to_string(fixtures_dir().join(file)).unwrap())
-                .unwrap();
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
         // The unmutated example decodes: the decoder is the right one.
         decode(document.to_string().as_bytes())
             .unwrap_or_else(|e| panic!("{file}: the example itself fails: {e}"));

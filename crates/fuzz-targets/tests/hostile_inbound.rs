@@ -49,7 +49,7 @@ async fn start() -> Server {
 
 fn question() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/sobot/third_algorithm_req_vo.model.json");
+        .join("../sobot-client/tests/fixtures/third_algorithm_req_vo.model.json");
     std::fs::read_to_string(path).unwrap()
 }
 

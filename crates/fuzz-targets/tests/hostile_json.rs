@@ -54,10 +54,14 @@ impl Hostile {
     }
 }
 
+/// The fixture `<vendor>/<name>`, read from its home: the vendor crate's `tests/fixtures`.
 fn fixture(file: &str) -> String {
+    let (vendor, name) = file
+        .split_once('/')
+        .unwrap_or_else(|| panic!("{file}: not `<vendor>/<name>`"));
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(file);
+        .join(format!("../{vendor}-client/tests/fixtures"))
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

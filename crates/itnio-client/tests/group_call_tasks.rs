@@ -18,10 +18,7 @@ const SECRET: &str = "7bz1lzh9";
 const PATH: &str = "/voice/group/call/query";
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/fixtures/itnio/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }

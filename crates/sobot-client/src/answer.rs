@@ -516,7 +516,7 @@ mod tests {
     fn documented_example_and_errors() {
         let body = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/sobot/answer.response.json"
+            "/tests/fixtures/answer.response.json"
         ))
         .unwrap_or_default();
         let events = parse_data(&body).unwrap_or_default();

@@ -12,10 +12,7 @@ use sobot_client::workflow::{
 use sobot_client::{Answer, AskRequest, BizType, InputTypeEnum, MsgType, SobotClient, SourceEnum};
 
 fn fixture_json(name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/fixtures/sobot/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

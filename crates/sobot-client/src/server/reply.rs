@@ -189,7 +189,7 @@ mod tests {
 
     fn request(copilot: bool) -> AgentRequest {
         let mut value: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../../tests/fixtures/sobot/third_algorithm_req_vo.model.json"
+            "../../tests/fixtures/third_algorithm_req_vo.model.json"
         ))
         .unwrap();
         value["req_stream"] = serde_json::json!(true);
