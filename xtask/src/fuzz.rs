@@ -6,8 +6,8 @@
 //! `fuzz/corpus/<target>/` with the files `crates/fuzz-targets/seeds/sources.json` names
 //! (the documented examples in `crates/*-client/tests/fixtures/`, SSE samples); the
 //! corpus then keeps growing across runs. A crash leaves its input in
-//! `fuzz/artifacts/<target>/`: fix the bug, then commit the input under `crates/fuzz-targets/regressions/<target>/`, where
-//! `cargo test` replays it.
+//! `fuzz/artifacts/<target>/`: fix the bug, then commit the input under
+//! `crates/fuzz-targets/regressions/<target>/`, where `cargo test` replays it.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
