@@ -137,10 +137,13 @@ impl HttpClient {
     pub async fn send_json<E: Envelope>(&self, spec: RequestSpec) -> Result<E::Data, Error> {
         let limit = self.inner.config.max_response_bytes;
         let (drift, operation) = (&self.inner.drift, spec.operation_name());
+        let keep_json = spec.request_options().keep_json.unwrap_or(false);
         self.run(&spec, move |response| async move {
             let status = response.status();
             let body = read_body(response, limit).await?;
-            crate::drift::scope(drift, operation, || interpret::<E>(status, &body))
+            crate::drift::scope(drift, operation, || {
+                crate::tolerant::keeping_json(keep_json, || interpret::<E>(status, &body))
+            })
         })
         .await
     }

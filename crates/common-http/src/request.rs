@@ -32,6 +32,9 @@ pub struct RequestOptions {
     pub retry: Option<RetryPolicy>,
     /// Whether the request may be sent more than once.
     pub idempotent: Option<bool>,
+    /// Whether each record of a listing keeps its JSON exactly as sent
+    /// ([`Record::json`](crate::tolerant::Record::json)).
+    pub keep_json: Option<bool>,
 }
 
 impl RequestOptions {
@@ -58,12 +61,21 @@ impl RequestOptions {
         self
     }
 
+    /// Keeps (or not) each listing record's JSON exactly as sent, beside the typed record
+    /// ([`Record::TypedWithJson`](crate::tolerant::Record::TypedWithJson)): for callers
+    /// that store what the vendor said. Costs a copy of each record's text.
+    pub fn keep_json(mut self, yes: bool) -> Self {
+        self.keep_json = Some(yes);
+        self
+    }
+
     /// `other`'s settings where it has them, `self`'s elsewhere.
     pub fn merged_with(&self, other: &RequestOptions) -> RequestOptions {
         RequestOptions {
             timeout: other.timeout.or(self.timeout),
             retry: other.retry.clone().or_else(|| self.retry.clone()),
             idempotent: other.idempotent.or(self.idempotent),
+            keep_json: other.keep_json.or(self.keep_json),
         }
     }
 }

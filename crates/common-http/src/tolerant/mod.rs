@@ -972,6 +972,15 @@ pub enum Record<T> {
     Typed(T),
     /// The record as sent, which could not be read.
     Raw(RawRecord),
+    /// The record, read, with its JSON exactly as sent (a listing sent with
+    /// [`RequestOptions::keep_json`](crate::RequestOptions::keep_json), for callers that
+    /// store what the vendor said, such as a database sync).
+    TypedWithJson {
+        /// The record, read.
+        record: T,
+        /// Its JSON text, exactly as sent.
+        json: Box<str>,
+    },
 }
 
 /// A record equals a model when it was read as that model.
@@ -991,7 +1000,7 @@ impl<T> Record<T> {
     /// The typed record, if it could be read.
     pub fn typed(&self) -> Option<&T> {
         match self {
-            Self::Typed(t) => Some(t),
+            Self::Typed(t) | Self::TypedWithJson { record: t, .. } => Some(t),
             Self::Raw(_) => None,
         }
     }
@@ -999,7 +1008,7 @@ impl<T> Record<T> {
     /// The typed record, or the raw one.
     pub fn into_typed(self) -> Result<T, RawRecord> {
         match self {
-            Self::Typed(t) => Ok(t),
+            Self::Typed(t) | Self::TypedWithJson { record: t, .. } => Ok(t),
             Self::Raw(raw) => Err(raw),
         }
     }
@@ -1007,14 +1016,25 @@ impl<T> Record<T> {
     /// The raw record, if it could not be read.
     pub fn raw(&self) -> Option<&RawRecord> {
         match self {
-            Self::Typed(_) => None,
+            Self::Typed(_) | Self::TypedWithJson { .. } => None,
             Self::Raw(raw) => Some(raw),
         }
     }
 
     /// Whether the record could be read.
     pub fn is_typed(&self) -> bool {
-        matches!(self, Self::Typed(_))
+        !matches!(self, Self::Raw(_))
+    }
+
+    /// The record's JSON text exactly as sent: always for a raw record, and for a read one
+    /// when its listing was sent with
+    /// [`RequestOptions::keep_json`](crate::RequestOptions::keep_json).
+    pub fn json(&self) -> Option<&str> {
+        match self {
+            Self::Typed(_) => None,
+            Self::Raw(raw) => Some(raw.json()),
+            Self::TypedWithJson { json, .. } => Some(json),
+        }
     }
 }
 
@@ -1053,7 +1073,7 @@ impl<T> Record<T> {
     /// The typed record; a raw one is a decode error quoting it (the strict mode).
     pub fn required(self) -> Result<T, crate::Error> {
         match self {
-            Self::Typed(t) => Ok(t),
+            Self::Typed(t) | Self::TypedWithJson { record: t, .. } => Ok(t),
             Self::Raw(raw) => Err(crate::Error::decode(
                 "record",
                 raw.json.as_bytes(),
@@ -1099,7 +1119,7 @@ impl RawRecord {
 impl<T: Serialize> Serialize for Record<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Typed(t) => t.serialize(serializer),
+            Self::Typed(t) | Self::TypedWithJson { record: t, .. } => t.serialize(serializer),
             Self::Raw(raw) => match serde_json::from_str::<&RawValue>(&raw.json) {
                 Ok(value) => value.serialize(serializer),
                 Err(_) => serializer.serialize_str(&raw.json),
@@ -1127,6 +1147,21 @@ thread_local! {
     /// Whether records are captured as raw JSON before they are read (see
     /// [`read_listing`]); off during the first, fast pass over a listing.
     static CAPTURE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// Whether a read record keeps its captured JSON ([`keeping_json`]).
+    static KEEP_JSON: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `decode` so that, when `keep` is set, every listing record read in it keeps its
+/// JSON exactly as sent ([`Record::TypedWithJson`]). The listing is then read in one
+/// capturing pass: the fast pass of [`read_listing`] would not see the text.
+pub fn keeping_json<R>(keep: bool, decode: impl FnOnce() -> R) -> R {
+    if !keep {
+        return decode();
+    }
+    let was = KEEP_JSON.with(|k| k.replace(true));
+    let result = decode();
+    KEEP_JSON.with(|k| k.set(was));
+    result
 }
 
 /// Decodes a payload holding a listing with `decode`, so that no record is lost yet the
@@ -1134,6 +1169,9 @@ thread_local! {
 /// cannot be read fails that pass, its deviations forgotten), and only then, if it failed,
 /// again with each record captured as raw JSON first and kept raw when unreadable.
 pub fn read_listing<R, E>(decode: impl Fn() -> Result<R, E>) -> Result<R, E> {
+    if KEEP_JSON.with(std::cell::Cell::get) {
+        return decode();
+    }
     crate::drift::first_then(
         || {
             let was = CAPTURE.with(|c| c.replace(false));
@@ -1156,6 +1194,10 @@ impl<T: DeserializeOwned> Tolerant for Record<T> {
         let path = at.path;
         let raw = Box::<RawValue>::deserialize(deserializer)?;
         let record = match serde_json::from_str::<T>(raw.get()) {
+            Ok(record) if KEEP_JSON.with(std::cell::Cell::get) => Self::TypedWithJson {
+                record,
+                json: raw.get().into(),
+            },
             Ok(record) => Self::Typed(record),
             Err(error) => {
                 let reason = error.to_string();

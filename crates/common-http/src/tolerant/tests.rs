@@ -169,3 +169,35 @@ fn the_strict_mode_turns_a_raw_record_into_an_error() {
             .is_some_and(|b| b.contains("not a record"))
     );
 }
+
+#[test]
+fn a_listing_sent_with_keep_json_keeps_every_record_exactly_as_sent() {
+    #[derive(Debug, serde::Deserialize)]
+    struct Listing {
+        list: Vec<Record<Item>>,
+    }
+    // Spacing, an unknown key, an escape: the kept JSON is the text as sent.
+    let body = r#"{"list":[ {"id": 1, "z":true} ,{"id":2,"n":"\u00e9"},"not a record"]}"#;
+    let decode = || serde_json::from_str::<Listing>(body);
+    let ledger = DriftLedger::new();
+    let kept = scope(&ledger, "op", || {
+        super::keeping_json(true, || super::read_listing(decode))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let json: Vec<Option<&str>> = kept.list.iter().map(Record::json).collect();
+    assert_eq!(
+        json,
+        [
+            Some(r#"{"id": 1, "z":true}"#),
+            Some(r#"{"id":2,"n":"\u00e9"}"#),
+            Some("\"not a record\"")
+        ]
+    );
+    assert_eq!(kept.list[1].typed(), Some(&Item { id: 2 }));
+    assert!(!kept.list[2].is_typed());
+    // Without it, a read record keeps nothing (the common case costs no copy).
+    let plain =
+        scope(&ledger, "op", || super::read_listing(decode)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plain.list[0].json(), None);
+    assert_eq!(plain.list[2].json(), Some("\"not a record\""));
+}
