@@ -1,40 +1,4 @@
-//! An offline emulator of the Rokid, Sobot and Itniotech AI-agent APIs, for demos, tests
-//! and benchmarks.
-//!
-//! It serialises the same model types the clients parse, generates its data
-//! deterministically from a seed, checks credentials the way the vendors do, and can inject
-//! faults per route (latency, 5xx, 429 with `Retry-After`, connection resets, bodies cut
-//! short or trickled, event streams cut mid-event or never ending an event, redirects to
-//! another origin, absurd token lifetimes, token invalidation, a skewed clock).
-//!
-//! In **quirks mode** ([`SandboxBuilder::quirks`], [`Sandbox::set_quirks`], `--quirks` on
-//! the command line) it answers with the drift real vendor servers send: numbers as
-//! strings, missing required fields, `null`s, other timestamp forms, undocumented enum
-//! values, both spellings of a field, other code spellings, `"data": {}` on errors,
-//! unknown fields, one unreadable record in 20 and one unreadable event per streamed answer
-//! (see [`QuirkKind`] for what appears where). Quirks are chosen from the seed and the
-//! position of each record, page or event, so the same request to two sandboxes with the
-//! same seed gets the same bytes, and every listing keeps the records and paging counts of
-//! normal mode. [`Sandbox::quirk_counts`] tells how many of each kind were sent. Normal
-//! mode (the default) is unchanged, and requests are checked as strictly in both modes.
-//!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! let sandbox = vendor_sandbox::Sandbox::builder().seed(7).records(500).start().await?;
-//! let rokid = rokid_client::RokidClient::builder()
-//!     .base_url(sandbox.urls().rokid.clone())
-//!     .api_key(sandbox.credentials().rokid_api_key.clone())
-//!     .build();
-//! assert_eq!(sandbox.count("/ar/flow/openapi/record/page"), 0);
-//! # Ok(()) }
-//! ```
-//!
-//! All routes live on one address (`127.0.0.1:0` by default):
-//!
-//! - Rokid: `GET /ar/flow/openapi/record/page`, `GET /ar/assistant/openapi/chatLog/page`,
-//!   documents under `GET /files/{report|sign|video}/{name}`.
-//! - Sobot: `GET /api/get_token`, `/ai-agent-open/ask/*`, `/ai-agent-open/api/statistics/*`.
-//! - Itniotech: `POST /voice/group/call/query`.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
@@ -268,6 +232,7 @@ impl SandboxBuilder {
             base_url: base_url.clone(),
             data,
             counts: Mutex::new(HashMap::new()),
+            received: Mutex::new(HashMap::new()),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
             faults: Mutex::new(faults),
@@ -275,6 +240,7 @@ impl SandboxBuilder {
             sobot_token_invalid_after: Mutex::new(self.token_invalid_after),
             itnio_clock_skew: AtomicI64::new(self.itnio_clock_skew_secs),
             next_id: AtomicU64::new(1),
+            received_seq: AtomicU64::new(0),
             quirks: quirks::Quirks::new(self.quirks),
         });
         let app = Router::new()
@@ -309,6 +275,8 @@ pub(crate) struct Inner {
     pub(crate) base_url: String,
     pub(crate) data: Dataset,
     counts: Mutex<HashMap<String, u64>>,
+    /// The last request received on each path (see `Sandbox::received`).
+    received: Mutex<HashMap<String, ReceivedRequest>>,
     /// Requests being handled now, and the most at once (see `Sandbox::max_in_flight`).
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
@@ -317,6 +285,7 @@ pub(crate) struct Inner {
     pub(crate) sobot_token_invalid_after: Mutex<Option<u64>>,
     pub(crate) itnio_clock_skew: AtomicI64,
     next_id: AtomicU64,
+    received_seq: AtomicU64,
     pub(crate) quirks: quirks::Quirks,
 }
 
@@ -421,6 +390,29 @@ impl Sandbox {
             .sum()
     }
 
+    /// The last request received on a path (faulted ones included), to check what a
+    /// client sent: `received("/ai-agent-open/api/statistics/recordList")`. A name without a
+    /// leading `/` is the last segment of a path: `received("recordList")`. `None` when no
+    /// request came on it since start or the last [`Sandbox::reset_counts`].
+    pub fn last_request(&self, path: &str) -> Option<ReceivedRequest> {
+        let received = lock(&self.inner.received);
+        if path.starts_with('/') {
+            return received.get(path).cloned();
+        }
+        let suffix = format!("/{path}");
+        received
+            .iter()
+            .filter(|(p, _)| p.ends_with(&suffix))
+            .max_by_key(|(_, r)| r.sequence)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// The JSON body of the last request received on a path (see
+    /// [`Sandbox::last_request`]); `None` also when that body was not JSON (a `GET`).
+    pub fn received(&self, path: &str) -> Option<serde_json::Value> {
+        self.last_request(path).and_then(|r| r.json())
+    }
+
     /// Sobot `get_token` requests received.
     pub fn count_token_requests(&self) -> u64 {
         self.count(SOBOT_TOKEN_ROUTE)
@@ -442,6 +434,7 @@ impl Sandbox {
     /// [`Sandbox::quirk_counts`] too).
     pub fn reset_counts(&self) {
         lock(&self.inner.counts).clear();
+        lock(&self.inner.received).clear();
         self.inner.max_in_flight.store(0, Ordering::SeqCst);
         self.inner.quirks.reset();
     }
@@ -499,6 +492,40 @@ impl Sandbox {
     }
 }
 
+/// A request the sandbox received, as it arrived (see [`Sandbox::last_request`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// The method (`GET`, `POST`).
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// The query string, without `?` (empty when there was none).
+    pub query: String,
+    /// The body bytes (empty when its `Content-Length` was missing or above
+    /// [`RECEIVED_BODY_LIMIT`]: such a body is passed on unread).
+    pub body: Bytes,
+    /// The order of arrival among every request the sandbox received.
+    pub sequence: u64,
+}
+
+impl ReceivedRequest {
+    /// The body as JSON, `None` when it is empty or not JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The query parameters, decoded, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        common_http::reexports::url::form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+}
+
+/// The largest request body the sandbox keeps for [`Sandbox::last_request`] (1 MiB).
+pub const RECEIVED_BODY_LIMIT: usize = 1024 * 1024;
+
 /// Marks a request whose event stream must be cut after this many events.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CutAfter(pub(crate) usize);
@@ -508,7 +535,7 @@ pub(crate) struct CutAfter(pub(crate) usize);
 pub(crate) struct ReportedExpiresIn(pub(crate) String);
 
 /// Counts every request and applies the route's faults.
-async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Response {
+async fn gate(State(inner): State<Shared>, req: Request, next: Next) -> Response {
     let _in_flight = InFlight::enter(&inner);
     let path = req.uri().path().to_owned();
     let n = {
@@ -517,6 +544,7 @@ async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Resp
         *c += 1;
         *c
     };
+    let mut req = keep_received(&inner, &path, req).await;
     let candidates: Vec<Fault> = {
         let faults = lock(&inner.faults);
         faults
@@ -590,6 +618,36 @@ async fn gate(State(inner): State<Shared>, mut req: Request, next: Next) -> Resp
         }
         Some(FaultKind::EndlessDataLines) => endless_data_lines(),
     }
+}
+
+/// Notes the request as the last one received on its path and hands it on, body intact.
+/// A body without a `Content-Length` within [`RECEIVED_BODY_LIMIT`] is passed on unread
+/// (and noted as empty).
+async fn keep_received(inner: &Inner, path: &str, req: Request) -> Request {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let (bytes, body) = match declared {
+        Some(len) if len <= RECEIVED_BODY_LIMIT => {
+            match axum::body::to_bytes(body, RECEIVED_BODY_LIMIT).await {
+                Ok(bytes) => (bytes.clone(), Body::from(bytes)),
+                Err(_) => (Bytes::new(), Body::empty()),
+            }
+        }
+        _ => (Bytes::new(), body),
+    };
+    let received = ReceivedRequest {
+        method: parts.method.to_string(),
+        path: path.to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        body: bytes.clone(),
+        sequence: inner.received_seq.fetch_add(1, Ordering::Relaxed),
+    };
+    lock(&inner.received).insert(path.to_owned(), received);
+    Request::from_parts(parts, body)
 }
 
 /// `200`, an event stream of `data:` lines for ever and never a blank line.
