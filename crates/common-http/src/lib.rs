@@ -1,28 +1,4 @@
-//! The vendor-neutral runtime under the Rokid, Sobot and Itniotech clients.
-//!
-//! It knows no vendor. Each vendor crate brings its envelope ([`Envelope`]), its
-//! authentication ([`Authenticator`]) and its page shape, and gets from here:
-//!
-//! - [`HttpClient`]: one attempt loop for every call. Each attempt is rebuilt from a
-//!   cloneable [`RequestSpec`] and authenticated afresh, bounded by a per-attempt timeout,
-//!   and retried per a [`RetryPolicy`] only when that is safe (idempotent requests on
-//!   connect errors, timeouts, 429 and 5xx, honouring `Retry-After`). Rejected credentials
-//!   are renewed and the call retried exactly once.
-//! - [`Error`]: one opaque error with predicates (`is_timeout`, `is_auth`, …) and
-//!   accessors (`vendor_code`, `json_path`, `raw_body`) instead of variants to match.
-//! - [`Operation`] / [`PagedOperation`]: the one shape of every endpoint (`with_options`,
-//!   `send`, and for listings `look_ahead`, `by_page`, `by_item`), written once.
-//! - [`paginate`]: `by_page()` / `by_item()` streams with bounded look-ahead.
-//! - [`transport_setters!`], [`EnvVars`], [`Clock`]: what every vendor client builder
-//!   shares, so all three have the same shape.
-//! - [`sse`]: a spec-correct, chunking-proof server-sent-events decoder.
-//! - [`lenient`], [`datetime`], [`validate`]: the helpers generated code uses for loose
-//!   vendor JSON, vendor time formats and documented constraints.
-//! - [`Secret`]: credentials that print as `[redacted]`.
-//!
-//! Every request is one `tracing` span `http.request` with `method`, `path` (never the
-//! query, which may carry signatures), `attempt`, `status` and `latency_ms`; retries are
-//! `WARN` events. No header value is ever logged.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 mod auth;

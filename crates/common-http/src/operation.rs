@@ -151,8 +151,7 @@ pub trait PagedOperation: Operation {
 
     /// How many pages [`by_page`](Self::by_page) and [`by_item`](Self::by_item) fetch at
     /// once once the page count is known (default
-    /// [`DEFAULT_LOOK_AHEAD`](crate::paginate::DEFAULT_LOOK_AHEAD); 1 walks one page at a
-    /// time).
+    /// [`DEFAULT_LOOK_AHEAD`]; 1 walks one page at a time).
     #[must_use]
     fn look_ahead(mut self, pages: usize) -> Self {
         self.call_mut().look_ahead = pages;

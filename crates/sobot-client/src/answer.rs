@@ -337,7 +337,7 @@ impl CollectedAnswer {
     }
 
     /// The last information event whose `delay` is greater than 0 (a node timeout to poll,
-    /// see [`SobotClient::poll_node_timeout`]).
+    /// see [`SobotClient::poll_node_timeout`](crate::SobotClient::poll_node_timeout)).
     pub fn delayed(&self) -> Option<&Answer> {
         self.infos.iter().rev().find(|i| i.delay > 0)
     }

@@ -41,6 +41,8 @@ pub struct SandboxArgs {
     /// 429[:SECS], reset, truncate, slow:MS, cut[:EVENTS], redirect:URL, expires:TEXT,
     /// endless-data; TRIGGER is always, first:N, nth:N or a fraction like 0.2; ROUTE is a
     /// path or `*`.
+    // The text is also the `--help` line, so `429[:SECS]` stays as it is (no escapes).
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long = "fault", visible_alias = "faults")]
     pub faults: Vec<RouteFault>,
     /// Quirks mode: answer with the drift real vendor servers send (numbers as strings,
