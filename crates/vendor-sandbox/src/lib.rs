@@ -643,7 +643,7 @@ async fn keep_received(inner: &Inner, path: &str, req: Request) -> Request {
         method: parts.method.to_string(),
         path: path.to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
-        body: bytes.clone(),
+        body: bytes,
         sequence: inner.received_seq.fetch_add(1, Ordering::Relaxed),
     };
     lock(&inner.received).insert(path.to_owned(), received);
