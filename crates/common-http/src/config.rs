@@ -53,6 +53,12 @@ impl ClientConfig {
         &self.retry
     }
 
+    /// How the client waits (between attempts; also what polling helpers built on the
+    /// client wait with, so a test's sleeper covers them too).
+    pub fn sleeper(&self) -> Arc<dyn Sleeper> {
+        self.sleeper.clone()
+    }
+
     /// A copy of this configuration pointing at another base URL (a vendor whose token
     /// endpoint lives on another host shares everything else).
     pub fn with_base_url(&self, base_url: &str) -> Result<Self, Error> {

@@ -126,11 +126,16 @@ type DataStream = Pin<Box<dyn Stream<Item = Result<String, Error>> + Send>>;
 /// [`Conversation`](crate::Conversation) that sent the question.
 pub(crate) type ChatIdSlot = Arc<Mutex<Option<String>>>;
 
+/// Where a stream records the last information event whose `delay` is greater than 0 (a
+/// node timeout the [`Conversation`](crate::Conversation) is to poll for).
+pub(crate) type DelaySlot = Arc<Mutex<Option<Answer>>>;
+
 /// The events of one streaming answer. Dropping it closes the connection.
 pub struct AnswerStream {
     inner: Option<DataStream>,
     pending: VecDeque<AnswerEvent>,
     chat_id: Option<ChatIdSlot>,
+    delayed: Option<DelaySlot>,
     /// Where deviations of the events are recorded: the client's ledger and the operation.
     drift: Option<(DriftLedger, &'static str)>,
 }
@@ -182,6 +187,7 @@ impl AnswerStream {
             inner: Some(Box::pin(data)),
             pending: VecDeque::new(),
             chat_id: None,
+            delayed: None,
             drift: None,
         }
     }
@@ -190,6 +196,21 @@ impl AnswerStream {
     pub(crate) fn recording_chat_id(mut self, slot: ChatIdSlot) -> Self {
         self.chat_id = Some(slot);
         self
+    }
+
+    /// Records the last information event with a delay into `slot`.
+    pub(crate) fn recording_delayed(mut self, slot: DelaySlot) -> Self {
+        self.delayed = Some(slot);
+        self
+    }
+
+    fn record_delayed(&self, event: &AnswerEvent) {
+        if let (Some(slot), AnswerEvent::Info(info)) = (&self.delayed, event)
+            && info.delay > 0
+            && let Ok(mut slot) = slot.lock()
+        {
+            *slot = Some((**info).clone());
+        }
     }
 
     fn record_chat_id(&self, event: &AnswerEvent) {
@@ -231,6 +252,7 @@ impl Stream for AnswerStream {
         loop {
             if let Some(event) = this.pending.pop_front() {
                 this.record_chat_id(&event);
+                this.record_delayed(&event);
                 if event.is_end() {
                     // Nothing follows a terminated chat: close the connection now.
                     this.inner = None;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common_http::{
     ClientConfigBuilder, Clock, DriftLedger, EnvVars, Error, HttpClient, Secret, SignedInRequest,
-    SystemClock,
+    Sleeper, SystemClock,
 };
 
 use crate::codes;
@@ -234,7 +234,8 @@ impl SobotClientBuilder {
         self
     }
 
-    /// The clock for `create_time` and token expiry (tests inject their own).
+    /// The clock for `create_time`, token expiry and how long push polling has lasted
+    /// (tests inject their own, with a [`sleeper`](Self::sleeper) that moves it).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -300,6 +301,8 @@ impl SobotClientBuilder {
         let config = self.config.base_url(token_base).build()?;
         // `get_token` is signed in its query: no redirect may take it to another origin.
         let token_http = HttpClient::new(config, Arc::new(SignedInRequest))?;
+        let clock = self.clock.clone();
+        let sleeper = token_http.config().sleeper();
         let tokens = Arc::new(TokenManager::new(
             token_http.clone(),
             TokenSettings {
@@ -316,6 +319,8 @@ impl SobotClientBuilder {
             api,
             tokens,
             language: self.language,
+            clock,
+            sleeper,
         })
     }
 }
@@ -333,9 +338,13 @@ impl SobotClientBuilder {
 /// ```
 #[derive(Clone)]
 pub struct SobotClient {
-    api: HttpClient,
+    pub(crate) api: HttpClient,
     tokens: Arc<TokenManager>,
     language: String,
+    /// Reads how long push polling has lasted.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Waits between two polls of push polling.
+    pub(crate) sleeper: Arc<dyn Sleeper>,
 }
 
 impl fmt::Debug for SobotClient {

@@ -4,9 +4,10 @@ use std::sync::{Arc, Mutex};
 
 use common_http::Error;
 
-use crate::answer::{AnswerStream, ChatIdSlot};
+use crate::answer::{AnswerStream, ChatIdSlot, DelaySlot};
 use crate::client::SobotClient;
 use crate::generated::{Answer, AskRequest, BizType, InputTypeEnum, MsgType, Session, SourceEnum};
+use crate::push::{PushPolling, PushStream};
 use crate::workflow;
 
 /// One session with a bot for one visitor: `ask_init` once, then questions that carry the
@@ -34,6 +35,12 @@ pub struct Conversation {
     /// Where the last streamed answer records the chat id it carries (the caller reads the
     /// stream after `ask_stream` returned, so the id arrives later).
     streamed_cid: Option<ChatIdSlot>,
+    /// How node timeouts are polled.
+    push_polling: PushPolling,
+    /// The last answer of the last question whose `delay` is greater than 0, not polled yet.
+    delayed: Option<Answer>,
+    /// Where the last streamed answer records such an answer as it is read.
+    streamed_delay: Option<DelaySlot>,
 }
 
 impl SobotClient {
@@ -59,6 +66,54 @@ impl Conversation {
             session: None,
             ai_agent_cid: None,
             streamed_cid: None,
+            push_polling: PushPolling::default(),
+            delayed: None,
+            streamed_delay: None,
+        }
+    }
+
+    /// How node timeouts are polled ([`PushPolling::default`] unless set: `delay` in
+    /// seconds, a poll a second).
+    pub fn push_polling(mut self, polling: PushPolling) -> Self {
+        self.push_polling = polling;
+        self
+    }
+
+    /// The node-timeout polling owed by the last question: when its answer (streamed or
+    /// not, or a click's) had an information event with `delay > 0`, the pushes polled for
+    /// it ([`SobotClient::poll_pushes`]), else `None`. Each delay is polled for once: the
+    /// next call returns `None` until another question brings one.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut chat: sobot_client::Conversation) -> Result<(), sobot_client::Error> {
+    /// use futures::TryStreamExt;
+    /// let answers = chat.ask("I need to think about it").await?;
+    /// # let _ = answers;
+    /// if let Some(mut pushes) = chat.pending_pushes()? {
+    ///     while let Some(push) = pushes.try_next().await? {
+    ///         println!("{}: {:?}", push.push_type(), push.text()); // e.g. NODE_OVER_TIME
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pending_pushes(&mut self) -> Result<Option<PushStream>, Error> {
+        self.absorb_streamed_delay();
+        match self.delayed.take() {
+            Some(answer) => self
+                .client
+                .poll_pushes(&answer, self.push_polling.clone())
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Takes over the delayed answer the last streamed answer recorded, if any.
+    fn absorb_streamed_delay(&mut self) {
+        if let Some(slot) = self.streamed_delay.take()
+            && let Ok(mut slot) = slot.lock()
+            && let Some(answer) = slot.take()
+        {
+            self.delayed = Some(answer);
         }
     }
 
@@ -173,7 +228,10 @@ impl Conversation {
     pub async fn ask_with(&mut self, request: AskRequest) -> Result<Vec<Answer>, Error> {
         self.init().await?;
         self.streamed_cid = None;
+        self.streamed_delay = None;
+        self.delayed = None;
         let answers = self.client.ask(request).send().await?;
+        self.delayed = answers.iter().rev().find(|a| a.delay > 0).cloned();
         if let Some(cid) = answers
             .iter()
             .rev()
@@ -196,10 +254,13 @@ impl Conversation {
     pub async fn ask_stream_with(&mut self, request: AskRequest) -> Result<AnswerStream, Error> {
         self.init().await?;
         self.absorb_streamed_cid();
+        self.delayed = None;
         let slot: ChatIdSlot = Arc::new(Mutex::new(None));
+        let delay: DelaySlot = Arc::new(Mutex::new(None));
         let stream = self.client.ask_stream(request).send().await?;
         self.streamed_cid = Some(slot.clone());
-        Ok(stream.recording_chat_id(slot))
+        self.streamed_delay = Some(delay.clone());
+        Ok(stream.recording_chat_id(slot).recording_delayed(delay))
     }
 
     /// Clicks the workflow enum button `value` of a previous answer (`PROCESS_CLICK`).
@@ -233,6 +294,8 @@ impl Conversation {
     pub async fn end(&mut self) -> Result<(), Error> {
         self.absorb_streamed_cid();
         self.streamed_cid = None;
+        self.streamed_delay = None;
+        self.delayed = None;
         if let Some(cid) = self.ai_agent_cid.take() {
             self.client.end_session(cid).send().await?;
         }

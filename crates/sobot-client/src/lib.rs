@@ -15,6 +15,7 @@ pub mod codes;
 mod conversation;
 mod envelope;
 mod generated;
+mod handover;
 mod push;
 #[cfg(feature = "server")]
 pub mod server;
@@ -28,7 +29,10 @@ pub use client::{
 };
 pub use conversation::Conversation;
 pub use generated::*;
-pub use push::{PollOptions, is_final, push_data};
+pub use handover::{HandOver, HandOverRules};
+pub use push::{
+    PollOptions, Push, PushKind, PushPolling, PushStream, PushedAnswers, is_final, push_data,
+};
 pub use token::{
     DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_FAILURE_BACKOFF, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME,
     sign,

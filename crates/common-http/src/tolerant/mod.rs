@@ -1100,6 +1100,15 @@ impl fmt::Debug for RawRecord {
 }
 
 impl RawRecord {
+    /// A record kept as sent (`json`), and why it could not be read: for hand-written
+    /// readers of payloads the generated decoders do not cover.
+    pub fn new(json: impl Into<Box<str>>, reason: impl Into<String>) -> Self {
+        Self {
+            json: json.into(),
+            reason: reason.into(),
+        }
+    }
+
     /// The record's JSON text, exactly as sent.
     pub fn json(&self) -> &str {
         &self.json
