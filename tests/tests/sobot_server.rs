@@ -85,6 +85,17 @@ impl ThirdPartyAgent for Scripted {
                 let answer: AgentAnswer = serde_json::from_value(doc_answer()).unwrap();
                 Ok(AgentReply::Answers(vec![answer.into()]))
             }
+            "plain-infos" => {
+                // The Q&A names of the information messages, as an agent may well send them.
+                let kinds = ["ANSWER_INFO", "PROCESS_INFO", "THIRD_ANSWER_INFO"];
+                let parts = kinds.iter().map(|kind| {
+                    let mut value = doc_answer();
+                    value["robot_answer_message_type"] = json!(kind);
+                    let answer: AgentAnswer = serde_json::from_value(value).unwrap();
+                    AnswerPart::from(answer)
+                });
+                Ok(AgentReply::Answers(parts.collect()))
+            }
             _ => {
                 let parts = vec![
                     AnswerPart::from("Hello, "),
@@ -498,6 +509,62 @@ async fn an_agent_error_is_a_500_with_its_message() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "agent_error");
     assert_eq!(body["message"], "no model available");
+}
+
+#[tokio::test]
+async fn a_stream_renames_answer_and_process_info_to_their_third_party_names() {
+    let url = serve(router(Scripted, open())).await;
+    let response = post_json(&url, &question("plain-infos", true, false, None)).await;
+    let kinds: Vec<String> = read_sse(response)
+        .await
+        .iter()
+        .map(|a| a.robot_answer_message_type.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "THIRD_ANSWER_INFO",
+            "THIRD_PROCESS_INFO",
+            "THIRD_ANSWER_INFO"
+        ]
+    );
+    // Not streamed: the answers go out as the agent made them ("refer to Q&A -
+    // Non-streaming").
+    let response = post_json(&url, &question("plain-infos", false, false, None)).await;
+    let body: Value = response.json().await.unwrap();
+    let kinds: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["robot_answer_message_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["ANSWER_INFO", "PROCESS_INFO", "THIRD_ANSWER_INFO"]);
+}
+
+#[tokio::test]
+async fn an_agent_error_in_stream_mode_ends_the_stream_with_error_end() {
+    let (sobot, client) = sobot_mock().await;
+    let callback = sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/callback_list");
+            then.status(200).body(OK_BODY);
+        })
+        .await;
+    let url = serve(router(Scripted, secured().sobot_client(client))).await;
+    let response = post_json(&url, &authed(question("fail", true, true, None))).await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
+    let answers = read_sse(response).await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].robot_answer_message_type.as_str(), "ERROR_END");
+    assert_eq!(answers[0].llm_answer, "no model available");
+    assert_eq!(answers[0].roundid, "round-7");
+    // A failed answer owes no callback.
+    wait_for_calls(&callback, 0).await;
 }
 
 #[tokio::test]

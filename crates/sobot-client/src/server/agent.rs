@@ -13,7 +13,9 @@ use futures::stream::BoxStream;
 
 use crate::{AgentAnswer, AgentRequest};
 
-/// An error of your agent; Sobot gets a `500` with `message` in the JSON error body.
+/// An error of your agent. Sobot gets a `500` with `message` in the JSON error body, or,
+/// when it asked for a stream, a stream of one `ERROR_END` event whose `llm_answer` is
+/// `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentError {
     message: String,

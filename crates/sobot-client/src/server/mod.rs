@@ -15,7 +15,10 @@
 //!   (`408`, against slowloris-style trickled bodies) and the time the agent
 //!   may take to reply (`504`, the whole reply when it is not streamed), turns a panicking
 //!   agent into a `500` (the server keeps serving), carries `roundid` back on every answer and sets `message_end = true` on the
-//!   last `MESSAGE` of the answer only.
+//!   last `MESSAGE` of the answer only. In a stream, `ANSWER_INFO` / `PROCESS_INFO` go out
+//!   as `THIRD_ANSWER_INFO` / `THIRD_PROCESS_INFO` (the document's names for third-party
+//!   streams), and an agent that fails (an error, a panic, the timeout) ends the stream
+//!   with one `ERROR_END` event instead of a `500` / `504`.
 //! - With a [`SobotClient`] configured ([`ServerConfig::sobot_client`]), a `copilot`
 //!   request's answer is also sent to `callback_list`, and a request with a `runtimeid`
 //!   (batch test) is reported to `question_call_back`, when the request carried the shared

@@ -4,7 +4,9 @@
 //! It owns the transport side of a reply: collecting or forwarding the agent's stream,
 //! surviving a panic in it, and starting the owed callbacks once the answer is complete.
 //! A panic midway through a collected (non-streaming) reply makes it a `500`; midway
-//! through a streamed one, the stream ends with `ERROR_END`; neither sends a callback.
+//! through a streamed one, the stream ends with `ERROR_END`; neither sends a callback. A
+//! streamed answer that fails before it starts (an [`AgentError`](super::AgentError), a
+//! panic, the request timeout) is a stream of one `ERROR_END` ([`error_end_response`]).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -20,7 +22,7 @@ use super::agent::{AgentReply, AnswerPart};
 use super::callback::Callbacks;
 use super::error::{error_response, for_log};
 use super::sequence::{ReplyContext, Sequencer, complete_all};
-use crate::{AgentAnswer, RobotAnswerMessageType};
+use crate::AgentAnswer;
 
 /// Collects the whole stream, or `Err` at the first panic in it.
 async fn collect(stream: BoxStream<'static, AnswerPart>) -> Result<Vec<AnswerPart>, ()> {
@@ -144,9 +146,7 @@ pub(super) fn stream_response(
                     Some(Err(_panic)) => {
                         tracing::error!(roundid = %for_log(&ctx.roundid), "sobot inbound agent stream panicked");
                         st.sequencer.finish(&mut st.out);
-                        let mut end = ctx.complete(AnswerPart::Text(String::new()));
-                        end.robot_answer_message_type = RobotAnswerMessageType::ErrorEnd;
-                        st.out.push_back(end);
+                        st.out.push_back(ctx.error_end(""));
                         st.finished = true;
                         // A broken answer is not reported to the callbacks.
                         st.callbacks = None;
@@ -159,7 +159,18 @@ pub(super) fn stream_response(
             }
         }
     });
-    let mut response = Response::new(Body::from_stream(body));
+    sse_response(Body::from_stream(body))
+}
+
+/// A streamed answer that failed before it started: one `ERROR_END` event carrying
+/// `message` (the agent's error; keep secrets out of it), and no callback.
+pub(super) fn error_end_response(ctx: &ReplyContext, message: &str) -> Response {
+    let event = sse_event(&ctx.error_end(message)).unwrap_or_default();
+    sse_response(Body::from(event))
+}
+
+fn sse_response(body: Body) -> Response {
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

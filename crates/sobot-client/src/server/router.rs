@@ -4,7 +4,9 @@
 //! It enforces the content type (`415`), the body limit (`413`), the time the body may take
 //! to arrive (`408`), valid JSON (`400`) and the shared secret (`401`), then runs the agent
 //! within the request timeout (`504`), turning a panic or an [`AgentError`] into a `500`,
-//! and hands the reply to `reply.rs`.
+//! and hands the reply to `reply.rs`. When Sobot asked for a stream (`req_stream`), those
+//! three failures are instead a stream that ends at once with an `ERROR_END` event (the
+//! document's "abnormal end to the chat"), which a streaming reader understands.
 //!
 //! Nothing the caller sent is logged before its shared secret is accepted, and what is
 //! logged after goes through [`for_log`] (control characters escaped). Only a request that
@@ -28,7 +30,7 @@ use super::agent::ThirdPartyAgent;
 use super::callback::Callbacks;
 use super::config::{ServerConfig, ServerConfigError};
 use super::error::{body_rejection_response, error_response, for_log};
-use super::reply::{list_response, stream_response};
+use super::reply::{error_end_response, list_response, stream_response};
 use super::sequence::ReplyContext;
 use crate::AgentRequest;
 
@@ -144,6 +146,9 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
     let reply = match tokio::time::timeout_at(deadline, call).await {
         Err(_) => {
             tracing::error!(roundid = %for_log(&ctx.roundid), ?timeout, "sobot inbound agent timed out");
+            if ctx.stream {
+                return error_end_response(&ctx, "the agent did not answer in time");
+            }
             return error_response(
                 StatusCode::GATEWAY_TIMEOUT,
                 "timeout",
@@ -152,6 +157,9 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
         }
         Ok(Err(_panic)) => {
             tracing::error!(roundid = %for_log(&ctx.roundid), "sobot inbound agent panicked");
+            if ctx.stream {
+                return error_end_response(&ctx, "the agent failed");
+            }
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "agent_panicked",
@@ -164,6 +172,9 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
                 error = %for_log(error.message()),
                 "sobot inbound agent failed"
             );
+            if ctx.stream {
+                return error_end_response(&ctx, error.message());
+            }
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "agent_error",

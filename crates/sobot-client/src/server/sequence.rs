@@ -1,8 +1,10 @@
 //! Reply sequencing: turning what the agent produced into the answers Sobot expects.
 //!
 //! Every answer of one question gets the question's `roundid` (and `runtimeid` /
-//! `questionid`), an empty `companyid` / `lan` filled in, and `message_end = true` on the
-//! last `MESSAGE` only, which a stream can only know once the next part (or its end)
+//! `questionid`), an empty `companyid` / `lan` filled in, in a stream the third-party names
+//! of the information messages (`ANSWER_INFO` becomes `THIRD_ANSWER_INFO`, `PROCESS_INFO`
+//! `THIRD_PROCESS_INFO`, as the document says for `req_stream = true`), and
+//! `message_end = true` on the last `MESSAGE` only, which a stream can only know once the next part (or its end)
 //! arrives. This is pure logic, free of HTTP, shared by the JSON and SSE replies
 //! (`reply.rs`) and the batch-test callback (`callback.rs`).
 
@@ -66,8 +68,31 @@ impl ReplyContext {
         if self.questionid.is_some() {
             answer.questionid.clone_from(&self.questionid);
         }
+        if self.stream {
+            answer.robot_answer_message_type = third_party_name(std::mem::replace(
+                &mut answer.robot_answer_message_type,
+                RobotAnswerMessageType::Message,
+            ));
+        }
         answer.message_end = false;
         answer
+    }
+
+    /// The answer that ends a stream whose answer failed: `ERROR_END` with `message`.
+    pub(super) fn error_end(&self, message: &str) -> AgentAnswer {
+        let mut end = self.complete(AnswerPart::Text(message.to_owned()));
+        end.robot_answer_message_type = RobotAnswerMessageType::ErrorEnd;
+        end
+    }
+}
+
+/// The name of a message type in a third-party stream: "where PROCESS_INFO is replaced with
+/// THIRD_PROCESS_INFO, and ANSWER_INFO is replaced with THIRD_ANSWER_INFO".
+fn third_party_name(kind: RobotAnswerMessageType) -> RobotAnswerMessageType {
+    match kind {
+        RobotAnswerMessageType::AnswerInfo => RobotAnswerMessageType::ThirdAnswerInfo,
+        RobotAnswerMessageType::ProcessInfo => RobotAnswerMessageType::ThirdProcessInfo,
+        other => other,
     }
 }
 
