@@ -109,7 +109,7 @@ pub(crate) async fn run(cell: Cell) -> Observed {
         None
     };
     let setup = Setup::new().timeout(cell.kind.timeout());
-    let mut result = bounded(operate(cell.op, cell.kind, &sandbox, &setup)).await;
+    let mut result = Box::pin(bounded(operate(cell.op, cell.kind, &sandbox, &setup))).await;
     if let Some(other) = &elsewhere {
         let reached = other.total_requests();
         if reached > 0 {
