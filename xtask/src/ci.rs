@@ -71,6 +71,7 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
         ],
     )?;
     layering()?;
+    crate::publish::ci()?;
     cargo("tests", &["test", "--workspace", "--locked"])?;
     // The end-to-end flows and every agentctl command test again, against a sandbox in
     // quirks mode: they must hold, with every record, when servers drift from their docs.

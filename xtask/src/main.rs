@@ -7,6 +7,8 @@
 //!   `openapi.yaml` (`--check`: fail if the committed code is stale).
 //! - `fixtures --docs <dir>`: extract every JSON example of the vendor docs into
 //!   `crates/<vendor>-client/tests/fixtures/`.
+//! - `publish-check [--quick] [--allow-dirty]`: package every publishable crate, test each
+//!   from its unpacked `.crate`, build the docs, check the MSRV and semver.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
@@ -14,6 +16,7 @@ mod ci;
 mod codegen;
 mod fixtures;
 mod fuzz;
+mod publish;
 mod surface;
 
 use std::path::PathBuf;
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         "codegen" => codegen::run(rest),
         "fixtures" => fixtures::run(rest),
         "fuzz" => fuzz::run(rest),
+        "publish-check" => publish::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -70,4 +74,8 @@ commands:
   fixtures --docs <dir>   extract the vendor docs' JSON examples into
                           crates/<vendor>-client/tests/fixtures/
   fuzz [--time SECS] [TARGET...]
-                          run each cargo-fuzz target SECS seconds (default 60), print executions";
+                          run each cargo-fuzz target SECS seconds (default 60), print executions
+  publish-check [--quick] [--allow-dirty] [--keep]
+                          package every publishable crate, run its tests from the unpacked
+                          .crate, build docs with warnings denied, check MSRV and semver
+                          (--quick: packaging without verification and docs only)";
