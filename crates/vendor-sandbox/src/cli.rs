@@ -51,6 +51,30 @@ pub struct SandboxArgs {
     /// from the seed; paging counts stay those of normal mode.
     #[arg(long)]
     pub quirks: bool,
+    /// Play Sobot calling your own agent: forward visitor questions on the Sobot answer
+    /// endpoints to the agent at this URL (plain http) as Sobot's third-party integration
+    /// does, relay its answers, and receive its callback_list / question_call_back calls.
+    #[arg(long, value_name = "URL")]
+    pub agent_url: Option<String>,
+    /// With --agent-url: forwarded questions say `copilot: true` (the agent calls back
+    /// callback_list).
+    #[arg(long, requires = "agent_url")]
+    pub agent_copilot: bool,
+    /// With --agent-url: forwarded questions are batch-test questions (a runtimeid; the
+    /// agent calls back question_call_back).
+    #[arg(long, requires = "agent_url")]
+    pub agent_batch_test: bool,
+    /// With --agent-url: a custom parameter sent to the agent in `params` (repeatable), e.g.
+    /// the shared secret it checks: `--agent-param token=s3cret`.
+    #[arg(long, value_name = "KEY=VALUE", requires = "agent_url", value_parser = parse_param)]
+    pub agent_param: Vec<(String, String)>,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got `{text}`")),
+    }
 }
 
 impl SandboxArgs {
@@ -69,6 +93,15 @@ impl SandboxArgs {
             .quirks(self.quirks);
         if let Some(n) = self.token_invalid_after {
             builder = builder.sobot_token_invalid_after(n);
+        }
+        if let Some(url) = &self.agent_url {
+            builder = builder
+                .agent_url(url.clone())
+                .agent_copilot(self.agent_copilot)
+                .agent_batch_test(self.agent_batch_test);
+            for (key, value) in &self.agent_param {
+                builder = builder.agent_param(key.clone(), value.clone());
+            }
         }
         builder
     }
@@ -100,6 +133,11 @@ pub fn banner(sandbox: &Sandbox) -> String {
         text.push_str(&format!("{name}={value}\n"));
     }
     text.push_str(&format!("\nRokid uids: {}\n", crate::ROKID_UIDS.join(", ")));
+    if let Some(url) = sandbox.agent_url() {
+        text.push_str(&format!(
+            "Sobot answers come from your agent at {url} (the sandbox plays Sobot calling it)\n"
+        ));
+    }
     if sandbox.quirks() {
         text.push_str("Quirks mode: on (answers drift from the vendor documents)\n");
     }

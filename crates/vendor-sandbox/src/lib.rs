@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod agent;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod conn;
@@ -28,6 +29,7 @@ use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use agent::AgentCallbacks;
 pub use data::{DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_UIDS, SOBOT_ROBOT_IDS};
 pub use faults::{Fault, FaultKind, FaultParseError, RouteFault, Trigger};
 pub use quirks::QuirkKind;
@@ -91,6 +93,7 @@ pub(crate) struct Config {
     pub(crate) stream_pace: Duration,
     pub(crate) itnio_window_secs: u64,
     pub(crate) listen: SocketAddr,
+    pub(crate) revision: u32,
 }
 
 /// Builds and starts a [`Sandbox`].
@@ -102,6 +105,7 @@ pub struct SandboxBuilder {
     token_invalid_after: Option<u64>,
     itnio_clock_skew_secs: i64,
     quirks: bool,
+    agent: agent::AgentSettings,
 }
 
 impl Default for SandboxBuilder {
@@ -116,12 +120,14 @@ impl Default for SandboxBuilder {
                 stream_pace: Duration::from_millis(5),
                 itnio_window_secs: 300,
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                revision: 0,
             },
             credentials: Credentials::default(),
             faults: Vec::new(),
             token_invalid_after: None,
             itnio_clock_skew_secs: 0,
             quirks: false,
+            agent: agent::AgentSettings::default(),
         }
     }
 }
@@ -136,6 +142,14 @@ impl SandboxBuilder {
     /// How many records of each kind are generated (default 1000).
     pub fn records(mut self, records: usize) -> Self {
         self.config.records = records;
+        self
+    }
+
+    /// Serves the data as it stands after `round` rounds of changes (default 0): see
+    /// [`Dataset::revise`]. Two sandboxes of one seed on one address differ only in the
+    /// revised records, as a vendor's data does between two reads.
+    pub fn revision(mut self, round: u32) -> Self {
+        self.config.revision = round;
         self
     }
 
@@ -216,12 +230,52 @@ impl SandboxBuilder {
         self
     }
 
+    /// Plays Sobot calling your own agent: a visitor question to the Sobot answer endpoints
+    /// (`answer`, streamed; `answer_no_stream`) is forwarded to the agent at `url` as
+    /// Sobot's "Integration With Third-party AI Agents" does (a `ThirdAlgorithmReqVo` body
+    /// with `req_stream` true or false), and the agent's answers are relayed to the visitor
+    /// (`THIRD_ANSWER_INFO` / `THIRD_PROCESS_INFO` as `ANSWER_INFO` / `PROCESS_INFO`). The
+    /// agent's callbacks to `callback_list` and `question_call_back` are received (see
+    /// [`Sandbox::agent_callbacks`]). Plain HTTP only. Default: no agent, the scripted bot
+    /// answers.
+    pub fn agent_url(mut self, url: impl Into<String>) -> Self {
+        self.agent.url = Some(url.into());
+        self
+    }
+
+    /// Questions forwarded to the agent say `copilot: true` (default false): the agent
+    /// owes a `callback_list` call.
+    pub fn agent_copilot(mut self, on: bool) -> Self {
+        self.agent.copilot = on;
+        self
+    }
+
+    /// Questions forwarded to the agent are batch-test questions (a `runtimeid` and a
+    /// `questionid`; default off): the agent owes a `question_call_back` call.
+    pub fn agent_batch_test(mut self, on: bool) -> Self {
+        self.agent.batch_test = on;
+        self
+    }
+
+    /// A custom parameter sent to the agent in `params` (and in `multi_params` unless the
+    /// visitor set it there), over the visitor's own: for example the shared secret an
+    /// agent checks (`agent_param("token", "s3cret")`).
+    pub fn agent_param(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.agent.params.insert(key.into(), value.into());
+        self
+    }
+
     /// Binds the listener, generates the data and starts serving in the background.
     pub async fn start(self) -> io::Result<Sandbox> {
         let listener = TcpListener::bind(self.config.listen).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let data = Dataset::generate(self.config.seed, self.config.records, &base_url);
+        let mut data = Dataset::generate(self.config.seed, self.config.records, &base_url);
+        data.revise(self.config.revision);
         let mut faults: HashMap<String, Vec<Fault>> = HashMap::new();
         for f in self.faults {
             faults.entry(f.route).or_default().push(f.fault);
@@ -242,6 +296,10 @@ impl SandboxBuilder {
             next_id: AtomicU64::new(1),
             received_seq: AtomicU64::new(0),
             quirks: quirks::Quirks::new(self.quirks),
+            agent: Mutex::new(self.agent),
+            agent_http: agent::client(),
+            agent_sent: Mutex::new(Vec::new()),
+            agent_callbacks: Mutex::new(AgentCallbacks::default()),
         });
         let app = Router::new()
             .merge(rokid::routes())
@@ -287,6 +345,11 @@ pub(crate) struct Inner {
     next_id: AtomicU64,
     received_seq: AtomicU64,
     pub(crate) quirks: quirks::Quirks,
+    pub(crate) agent: Mutex<agent::AgentSettings>,
+    pub(crate) agent_http: common_http::reexports::reqwest::Client,
+    /// The bodies sent to the agent, in order.
+    pub(crate) agent_sent: Mutex<Vec<serde_json::Value>>,
+    pub(crate) agent_callbacks: Mutex<AgentCallbacks>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -431,10 +494,12 @@ impl Sandbox {
     }
 
     /// Resets every counter to zero (fault triggers count from the start again; the
-    /// [`Sandbox::quirk_counts`] too).
+    /// [`Sandbox::quirk_counts`], the kept requests and the agent's callbacks too).
     pub fn reset_counts(&self) {
         lock(&self.inner.counts).clear();
         lock(&self.inner.received).clear();
+        lock(&self.inner.agent_sent).clear();
+        *lock(&self.inner.agent_callbacks) = AgentCallbacks::default();
         self.inner.max_in_flight.store(0, Ordering::SeqCst);
         self.inner.quirks.reset();
     }
@@ -484,6 +549,37 @@ impl Sandbox {
     /// Sets how far the Itniotech server clock is ahead (negative: behind), in seconds.
     pub fn set_itnio_clock_skew_secs(&self, secs: i64) {
         self.inner.itnio_clock_skew.store(secs, Ordering::SeqCst);
+    }
+
+    /// Points the sandbox at an agent (`None`: the scripted bot answers again); see
+    /// [`SandboxBuilder::agent_url`].
+    pub fn set_agent_url(&self, url: Option<String>) {
+        lock(&self.inner.agent).url = url;
+    }
+
+    /// The agent URL questions are forwarded to, if any.
+    pub fn agent_url(&self) -> Option<String> {
+        lock(&self.inner.agent).url.clone()
+    }
+
+    /// Whether questions forwarded from now on say `copilot: true`.
+    pub fn set_agent_copilot(&self, on: bool) {
+        lock(&self.inner.agent).copilot = on;
+    }
+
+    /// Whether questions forwarded from now on are batch-test questions.
+    pub fn set_agent_batch_test(&self, on: bool) {
+        lock(&self.inner.agent).batch_test = on;
+    }
+
+    /// The `ThirdAlgorithmReqVo` bodies sent to the agent so far, in order.
+    pub fn agent_requests(&self) -> Vec<serde_json::Value> {
+        lock(&self.inner.agent_sent).clone()
+    }
+
+    /// The callbacks the agent sent (`callback_list`, `question_call_back`) so far.
+    pub fn agent_callbacks(&self) -> AgentCallbacks {
+        lock(&self.inner.agent_callbacks).clone()
     }
 
     /// Answers posted to Sobot `call_back_url`s so far.

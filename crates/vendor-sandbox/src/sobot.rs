@@ -13,7 +13,7 @@ use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common_http::reexports::{reqwest, url};
+use common_http::reexports::url;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ pub const WORKFLOW_CHOICES: [&str; 3] = ["Refund", "Exchange", "Track order"];
 use sobot_client::codes::{SUCCESS, TOKEN_INVALID};
 
 /// The code the sandbox answers a bad parameter with (the document names no code for it).
-const PARAM_ERROR: &str = "100001";
+pub(crate) const PARAM_ERROR: &str = "100001";
 
 #[derive(Debug)]
 pub(crate) struct IssuedToken {
@@ -68,6 +68,14 @@ pub(crate) fn routes() -> Router<Shared> {
         )
         .route("/ai-agent-open/ask/end_session", get(end_session))
         .route("/ai-agent-open/ask/get_push_info", get(fetch_push_info))
+        .route(
+            crate::agent::CALLBACK_LIST_ROUTE,
+            post(crate::agent::callback_list),
+        )
+        .route(
+            crate::agent::QUESTION_CALL_BACK_ROUTE,
+            post(crate::agent::question_call_back),
+        )
         .route(RECORD_LIST_ROUTE, post(list_reception_records))
         .route(
             "/ai-agent-open/api/statistics/queryAiRobotList",
@@ -92,18 +100,18 @@ fn envelope_value(code: &str, msg: &str, data: Option<Value>) -> SobotResponse<V
     body
 }
 
-fn reply(code: &str, msg: &str, data: Option<Value>) -> Response {
+pub(crate) fn reply(code: &str, msg: &str, data: Option<Value>) -> Response {
     Json(envelope_value(code, msg, data)).into_response()
 }
 
-fn ok(data: Value) -> Response {
+pub(crate) fn ok(data: Value) -> Response {
     reply(SUCCESS, "success", Some(data))
 }
 
 /// Checks the `token` header: the current token, not expired, not past its call budget.
 // The error is the response to send at once; handlers return it as is.
 #[allow(clippy::result_large_err)]
-fn check_token(state: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn check_token(state: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let sent = headers
         .get("token")
         .and_then(|v| v.to_str().ok())
@@ -360,6 +368,17 @@ fn script(state: &Shared, q: &Question) -> Script {
     }
 }
 
+/// The agent to forward this question to: the configured agent URL, unless the question's
+/// chat has ended (the sandbox answers that itself, as Sobot does).
+fn agent_url(state: &Shared, request: &AskRequest) -> Option<String> {
+    let url = lock(&state.agent).url.clone()?;
+    let ended = request
+        .ai_agent_cid
+        .as_ref()
+        .is_some_and(|cid| lock(&state.sobot).ended.get(cid).copied().unwrap_or(false));
+    (!ended).then_some(url)
+}
+
 fn sse_event(item: &Value) -> Bytes {
     let body = json!({"data": [item], "retCode": SUCCESS, "retMsg": "success"});
     Bytes::from(format!("data: {body}\n\n"))
@@ -377,6 +396,9 @@ async fn answer(
     let Ok(Json(request)) = body else {
         return reply(PARAM_ERROR, "invalid request body", None);
     };
+    if let Some(url) = agent_url(&state, &request) {
+        return crate::agent::forward_stream(&state, &url, &request).await;
+    }
     let s = script(&state, &Question::from(&request));
     let events: Vec<Bytes> = if state.quirks.on() {
         let items: Vec<Value> = s.chunks.iter().chain(&s.infos).cloned().collect();
@@ -435,6 +457,9 @@ async fn ask(
     let Ok(Json(request)) = body else {
         return reply(PARAM_ERROR, "invalid request body", None);
     };
+    if let Some(url) = agent_url(&state, &request) {
+        return crate::agent::forward_plain(&state, &url, &request).await;
+    }
     let s = script(&state, &Question::from(&request));
     if s.ended {
         return reply("100010", "the session has ended", None);
@@ -519,11 +544,14 @@ async fn ask_with_callback(
     let payload = envelope_value(SUCCESS, "success", Some(Value::Array(s.infos)));
     let poster = state;
     tokio::spawn(async move {
-        let client = reqwest::Client::builder()
+        let client = poster.agent_http.clone();
+        let sent = client
+            .post(target)
             .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
-        if client.post(target).json(&payload).send().await.is_ok() {
+            .json(&payload)
+            .send()
+            .await;
+        if sent.is_ok() {
             lock(&poster.sobot).callbacks_sent += 1;
         }
     });

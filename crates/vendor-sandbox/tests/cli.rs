@@ -98,3 +98,53 @@ fn quirks_is_a_flag_the_banner_reports() {
         .any(|l| l.starts_with("Quirks mode: on"));
     assert!(said, "the banner says quirks mode is on");
 }
+
+#[test]
+fn agent_url_is_a_flag_the_banner_reports() {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_vendor-sandbox"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--agent-url",
+                "http://127.0.0.1:8787/",
+                "--agent-copilot",
+                "--agent-param",
+                "token=s3cret",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let said = BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.starts_with("Press Ctrl-C"))
+        .any(|l| l.contains("from your agent at http://127.0.0.1:8787/"));
+    assert!(said, "the banner names the agent");
+}
+
+#[test]
+fn agent_flags_need_an_agent_url() {
+    for args in [
+        &["--agent-copilot"][..],
+        &["--agent-batch-test"][..],
+        &["--agent-param", "token=x"][..],
+        &[
+            "--agent-url",
+            "http://127.0.0.1:8787/",
+            "--agent-param",
+            "no-equals",
+        ][..],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_vendor-sandbox"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?} is refused");
+        assert!(!output.stderr.is_empty(), "says why on stderr");
+    }
+}

@@ -23,16 +23,24 @@ pub(crate) fn now() -> u64 {
         .as_secs()
 }
 
-/// Plain HTTP calls to one sandbox, with a Sobot token.
+/// Plain HTTP calls to one sandbox, each with a fresh Sobot token (an agent under test
+/// shares the sandbox's credentials, and every new token invalidates the previous one).
 pub(crate) struct Raw<'a> {
     pub(crate) sb: &'a Sandbox,
     pub(crate) http: reqwest::Client,
-    pub(crate) token: String,
 }
 
 impl<'a> Raw<'a> {
     pub(crate) async fn new(sb: &'a Sandbox) -> Self {
-        let http = reqwest::Client::new();
+        Self {
+            sb,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A new token.
+    pub(crate) async fn token(&self) -> String {
+        let (sb, http) = (self.sb, &self.http);
         let creds = sb.credentials();
         let time = now().to_string();
         let sign = sobot_client::sign(&creds.sobot_appid, &time, &creds.sobot_app_key);
@@ -49,8 +57,7 @@ impl<'a> Raw<'a> {
             .json()
             .await
             .unwrap();
-        let token = body["item"]["token"].as_str().unwrap().to_owned();
-        Self { sb, http, token }
+        body["item"]["token"].as_str().unwrap().to_owned()
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -61,7 +68,7 @@ impl<'a> Raw<'a> {
     pub(crate) async fn post_text(&self, path: &str, body: &Value) -> String {
         self.http
             .post(self.url(path))
-            .header("token", &self.token)
+            .header("token", self.token().await)
             .json(body)
             .send()
             .await
@@ -80,7 +87,7 @@ impl<'a> Raw<'a> {
     pub(crate) async fn get(&self, path: &str, query: &[(&str, &str)]) -> Value {
         self.http
             .get(self.url(path))
-            .header("token", &self.token)
+            .header("token", self.token().await)
             .query(query)
             .send()
             .await
