@@ -249,3 +249,39 @@ impl Dataset {
         }
     }
 }
+
+/// Records change after they are created: the work records' progress and modification
+/// time, the call tasks' status. [`Dataset::revise`] plays that, for tests of clients that
+/// read records again (a database sync's look-back).
+impl Dataset {
+    /// The data after `round` rounds of changes (0: as generated). Each round changes the
+    /// newest tenth (at least one) of the work records (`taskProgress`, `gmtModified`) and
+    /// of the Itniotech tasks (`status`), deterministically; nothing else changes, and no
+    /// record is added or removed.
+    pub fn revise(&mut self, round: u32) {
+        if round == 0 {
+            return;
+        }
+        let newest = |len: usize| len - (len / 10).max(1).min(len);
+        let minutes = i64::from(round);
+        let start = newest(self.work_records.len());
+        for record in &mut self.work_records[start..] {
+            let mut value = serde_json::to_value(&*record).unwrap_or_default();
+            let created = record
+                .gmt_created
+                .as_ref()
+                .and_then(|t| common_http::datetime::parse_datetime(&t.to_string()));
+            value["taskProgress"] = json!(i64::from(round % 5));
+            if let Some(created) = created {
+                value["gmtModified"] = json!(fmt_time(created + TimeSpan::minutes(minutes)));
+            }
+            *record = typed(value);
+        }
+        let start = newest(self.itnio_tasks.len());
+        for task in &mut self.itnio_tasks[start..] {
+            let mut value = serde_json::to_value(&task.task).unwrap_or_default();
+            value["status"] = json!(i64::from(round % 7));
+            task.task = typed(value);
+        }
+    }
+}
