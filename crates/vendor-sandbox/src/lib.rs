@@ -33,7 +33,7 @@ pub use agent::AgentCallbacks;
 pub use data::{DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_UIDS, SOBOT_ROBOT_IDS};
 pub use faults::{Fault, FaultKind, FaultParseError, RouteFault, Trigger};
 pub use quirks::QuirkKind;
-pub use sobot::WORKFLOW_CHOICES;
+pub use sobot::{SobotPush, WORKFLOW_CHOICES, questions as sobot_questions};
 
 use conn::{ConnHandle, KillListener};
 
@@ -94,6 +94,8 @@ pub(crate) struct Config {
     pub(crate) itnio_window_secs: u64,
     pub(crate) listen: SocketAddr,
     pub(crate) revision: u32,
+    pub(crate) sobot_push_delay: i64,
+    pub(crate) sobot_push_nothing_yet: u32,
 }
 
 /// Builds and starts a [`Sandbox`].
@@ -106,6 +108,7 @@ pub struct SandboxBuilder {
     itnio_clock_skew_secs: i64,
     quirks: bool,
     agent: agent::AgentSettings,
+    sobot_push: Option<SobotPush>,
 }
 
 impl Default for SandboxBuilder {
@@ -121,6 +124,8 @@ impl Default for SandboxBuilder {
                 itnio_window_secs: 300,
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 revision: 0,
+                sobot_push_delay: 1,
+                sobot_push_nothing_yet: 1,
             },
             credentials: Credentials::default(),
             faults: Vec::new(),
@@ -128,6 +133,7 @@ impl Default for SandboxBuilder {
             itnio_clock_skew_secs: 0,
             quirks: false,
             agent: agent::AgentSettings::default(),
+            sobot_push: None,
         }
     }
 }
@@ -230,6 +236,30 @@ impl SandboxBuilder {
         self
     }
 
+    /// Every scripted answer to a plain question (`INPUT`) comes with `delay > 0` and is
+    /// followed by this push, served by `get_push_info` for the answer's `msgid` (default
+    /// `None`: only the questions of [`sobot_questions`] do it). See also
+    /// [`Sandbox::set_sobot_push`].
+    pub fn sobot_push(mut self, push: Option<SobotPush>) -> Self {
+        self.sobot_push = push;
+        self
+    }
+
+    /// The `delay` an answer followed by a push reports (default 1, at least 1). The document
+    /// gives no unit; the sandbox does not wait on it.
+    pub fn sobot_push_delay(mut self, delay: i64) -> Self {
+        self.config.sobot_push_delay = delay;
+        self
+    }
+
+    /// How many `get_push_info` polls for a delayed answer are answered "nothing yet"
+    /// (`000000` without `data`) before the push (default 1). The document does not say
+    /// what the endpoint answers before a push exists; this is the sandbox's assumption.
+    pub fn sobot_push_nothing_yet(mut self, polls: u32) -> Self {
+        self.config.sobot_push_nothing_yet = polls;
+        self
+    }
+
     /// Plays Sobot calling your own agent: a visitor question to the Sobot answer endpoints
     /// (`answer`, streamed; `answer_no_stream`) is forwarded to the agent at `url` as
     /// Sobot's "Integration With Third-party AI Agents" does (a `ThirdAlgorithmReqVo` body
@@ -297,6 +327,7 @@ impl SandboxBuilder {
             received_seq: AtomicU64::new(0),
             quirks: quirks::Quirks::new(self.quirks),
             agent: Mutex::new(self.agent),
+            sobot_push: Mutex::new(self.sobot_push),
             agent_http: agent::client(),
             agent_sent: Mutex::new(Vec::new()),
             agent_callbacks: Mutex::new(AgentCallbacks::default()),
@@ -346,6 +377,7 @@ pub(crate) struct Inner {
     received_seq: AtomicU64,
     pub(crate) quirks: quirks::Quirks,
     pub(crate) agent: Mutex<agent::AgentSettings>,
+    pub(crate) sobot_push: Mutex<Option<SobotPush>>,
     pub(crate) agent_http: common_http::reexports::reqwest::Client,
     /// The bodies sent to the agent, in order.
     pub(crate) agent_sent: Mutex<Vec<serde_json::Value>>,
@@ -549,6 +581,13 @@ impl Sandbox {
     /// Sets how far the Itniotech server clock is ahead (negative: behind), in seconds.
     pub fn set_itnio_clock_skew_secs(&self, secs: i64) {
         self.inner.itnio_clock_skew.store(secs, Ordering::SeqCst);
+    }
+
+    /// Every scripted answer to a plain question from now on comes with `delay > 0` and is
+    /// followed by this push (`None`: only the questions of [`sobot_questions`]); see
+    /// [`SandboxBuilder::sobot_push`].
+    pub fn set_sobot_push(&self, push: Option<SobotPush>) {
+        *lock(&self.inner.sobot_push) = push;
     }
 
     /// Points the sandbox at an agent (`None`: the scripted bot answers again); see

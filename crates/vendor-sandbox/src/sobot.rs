@@ -51,7 +51,7 @@ pub(crate) struct IssuedToken {
 pub(crate) struct SobotState {
     pub(crate) token: Option<IssuedToken>,
     ended: HashMap<String, bool>,
-    pushes: HashMap<String, Value>,
+    pushes: HashMap<String, PendingPush>,
     pub(crate) callbacks_sent: u64,
 }
 
@@ -245,6 +245,46 @@ struct Question {
     robotid: String,
     cid: Option<String>,
     choice: Option<String>,
+    /// The clicked card's name (`customCardName.paramValue`), on a card click.
+    card: Option<String>,
+    source: Value,
+    uid: Option<String>,
+}
+
+/// The clicked card of a `PROCESS_CARD_CLICK`: the only card left in `interface_info`
+/// (or in `show_question`, the same object as a string), else a card name among the
+/// `variableValue`s of the `question` list.
+fn clicked_card(r: &AskRequest) -> Option<String> {
+    if r.input_type_enum != InputTypeEnum::ProcessCardClick {
+        return None;
+    }
+    let name_in = |info: &Value| {
+        info.get("customCards")
+            .and_then(Value::as_array)
+            .and_then(|cards| cards.first())
+            .and_then(|card| card.pointer("/customCardName/paramValue"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let info = r
+        .interface_info
+        .as_ref()
+        .and_then(|i| serde_json::to_value(i).ok());
+    info.as_ref()
+        .and_then(name_in)
+        .or_else(|| {
+            serde_json::from_str::<Value>(&r.show_question)
+                .ok()
+                .as_ref()
+                .and_then(name_in)
+        })
+        .or_else(|| {
+            let items: Vec<Value> = serde_json::from_str(&r.question).ok()?;
+            items.iter().find_map(|i| {
+                let v = i.get("variableValue")?.as_str()?;
+                CARDS.iter().any(|c| c.name == v).then(|| v.to_owned())
+            })
+        })
 }
 
 impl From<&AskRequest> for Question {
@@ -256,6 +296,9 @@ impl From<&AskRequest> for Question {
             robotid: r.robotid.clone(),
             cid: r.ai_agent_cid.clone(),
             choice: r.process_info.as_ref().map(|p| p.variable_value.clone()),
+            card: clicked_card(r),
+            source: serde_json::to_value(&r.source_enum).unwrap_or(Value::Null),
+            uid: r.uid.clone(),
         }
     }
 }
@@ -269,6 +312,9 @@ impl From<&QuestionRequest> for Question {
             robotid: r.robotid.clone(),
             cid: r.ai_agent_cid.clone(),
             choice: r.process_info.as_ref().map(|p| p.variable_value.clone()),
+            card: None,
+            source: serde_json::to_value(&r.source_enum).unwrap_or(Value::Null),
+            uid: r.uid.clone(),
         }
     }
 }
@@ -277,7 +323,85 @@ impl From<&QuestionRequest> for Question {
 struct Script {
     chunks: Vec<Value>,
     infos: Vec<Value>,
+    /// The chat ended (before this question, or abnormally with it: `ERROR_END`).
     ended: bool,
+}
+
+/// A product card of the scripted card node, and the node a click on it leads to.
+struct Card {
+    name: &'static str,
+    amount: &'static str,
+    next_node: &'static str,
+    next_question: &'static str,
+    choices: [&'static str; 2],
+}
+
+/// The cards the scripted bot offers (question with "card"); clicking one
+/// (`PROCESS_CARD_CLICK`) answers with that card's next node.
+const CARDS: [Card; 2] = [
+    Card {
+        name: "Sandbox phone",
+        amount: "599",
+        next_node: "node-sandbox-phone-colour",
+        next_question: "Which colour for the phone?",
+        choices: ["Black", "Silver"],
+    },
+    Card {
+        name: "Sandbox tablet",
+        amount: "899",
+        next_node: "node-sandbox-tablet-size",
+        next_question: "Which size for the tablet?",
+        choices: ["11 inch", "13 inch"],
+    },
+];
+
+/// What a question makes the scripted bot do besides answering, when it contains one of
+/// these phrases (case-insensitive): the behaviours the document describes, on demand.
+pub mod questions {
+    /// An answer with `delay > 0` (a workflow node waiting), then a `NODE_OVER_TIME` push
+    /// served by `get_push_info` for the answer's `msgid`.
+    pub const NODE_TIMEOUT: &str = "node timeout";
+    /// An answer with `delay > 0`, then a `SESSION_OVER_TIME` push.
+    pub const SESSION_TIMEOUT: &str = "session timeout";
+    /// An answer with `delay > 0`, then a `ROBOT_ANSWER` push (a list of answers).
+    pub const PUSHED_ANSWER: &str = "answer later";
+    /// A streamed answer with an `ERROR` event (a parsing error) among its events; the
+    /// answer goes on after it.
+    pub const PARSING_ERROR: &str = "parsing error";
+    /// A streamed answer that breaks off with `ERROR_END` (an abnormal end to the chat):
+    /// the chat is over, later questions in it get `ERROR_END` at once.
+    pub const ABNORMAL_END: &str = "abnormal end";
+}
+
+/// The push that follows an answer with `delay > 0` (see [`crate::SandboxBuilder::sobot_push`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SobotPush {
+    /// `NODE_OVER_TIME`: the workflow node timed out (`data` is a `PushData`).
+    NodeOverTime,
+    /// `SESSION_OVER_TIME`: the chat timed out (`data` is a `PushData`).
+    SessionOverTime,
+    /// `ROBOT_ANSWER`: an answer pushed later (`data` is a list of `RobotAnswerRespVo`).
+    RobotAnswer,
+}
+
+impl SobotPush {
+    /// The `push_type` on the wire.
+    pub fn push_type(self) -> &'static str {
+        match self {
+            Self::NodeOverTime => "NODE_OVER_TIME",
+            Self::SessionOverTime => "SESSION_OVER_TIME",
+            Self::RobotAnswer => "ROBOT_ANSWER",
+        }
+    }
+}
+
+/// A push waiting for its `get_push_info` polls.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingPush {
+    /// Polls still answered "nothing yet" (success, no `data`).
+    nothing_yet: u32,
+    push: Value,
 }
 
 fn script(state: &Shared, q: &Question) -> Script {
@@ -315,10 +439,39 @@ fn script(state: &Shared, q: &Question) -> Script {
         };
     }
     let lower = q.question.to_lowercase();
+    let has = |phrase: &str| q.input == InputTypeEnum::Input && lower.contains(phrase);
     let (text, mut info) = if q.input == InputTypeEnum::ProcessClick {
         let choice = q.choice.clone().unwrap_or_else(|| q.question.clone());
         let text = format!("You chose {choice}. Done.");
         let info = item("ANSWER_INFO", "PROCESS_END", &text);
+        (text, info)
+    } else if q.input == InputTypeEnum::ProcessCardClick {
+        match q
+            .card
+            .as_deref()
+            .and_then(|name| CARDS.iter().find(|c| c.name == name))
+        {
+            Some(card) => {
+                let text = format!("You picked the {}. {}", card.name, card.next_question);
+                let mut info = item("PROCESS_INFO", "PROCESS_DOING", &text);
+                info["process_id"] = json!("proc-sandbox-2");
+                info["node_id"] = json!(card.next_node);
+                info["variable_id"] = json!(format!("var-{}", card.next_node));
+                info["variable_value_enums"] = json!(card.choices);
+                (text, info)
+            }
+            None => {
+                let text = "That card is not one of the offered cards.".to_owned();
+                let info = item("ANSWER_INFO", "PROCESS_VALUE_ERROR", &text);
+                (text, info)
+            }
+        }
+    } else if has(questions::NODE_TIMEOUT) {
+        let text = "Which order is it about? Take your time.".to_owned();
+        let mut info = item("PROCESS_INFO", "PROCESS", &text);
+        info["process_id"] = json!("proc-sandbox-3");
+        info["node_id"] = json!("node-sandbox-wait");
+        info["variable_id"] = json!("var-order");
         (text, info)
     } else if lower.contains("workflow") || lower.contains("menu") {
         let text = "What would you like to do?".to_owned();
@@ -329,17 +482,28 @@ fn script(state: &Shared, q: &Question) -> Script {
         info["variable_value_enums"] = json!(WORKFLOW_CHOICES);
         (text, info)
     } else if lower.contains("card") {
-        let text = "Here is a product.".to_owned();
+        let text = "Here are two products.".to_owned();
         let mut info = item("PROCESS_INFO", "PROCESS", &text);
         info["process_id"] = json!("proc-sandbox-2");
         info["node_id"] = json!("node-sandbox-2");
+        let cards: Vec<Value> = CARDS
+            .iter()
+            .map(|c| {
+                json!({
+                    "customCardName": {"variableId": "v-name", "paramValue": c.name},
+                    "customCardAmount": {"variableId": null, "paramValue": c.amount},
+                    "customCardType": 0,
+                    "paramInfos": [
+                        {"variableId": "v-name", "paramValue": c.name},
+                        {"variableId": null, "paramValue": c.amount}
+                    ],
+                    "customMenus": [{"menuType": 0, "menuName": "Buy", "menuLink": null}]
+                })
+            })
+            .collect();
         info["interface_info"] = json!({
             "cardStyle": "1", "cardType": "1", "cardForm": "1", "cardGuide": "Pick one",
-            "customCards": [{
-                "customCardName": {"variableId": "v-name", "paramValue": "Sandbox phone"},
-                "customCardAmount": {"variableId": null, "paramValue": "599"},
-                "customMenus": [{"menuType": 0, "menuName": "Buy", "menuLink": null}]
-            }]
+            "customCards": cards
         });
         (text, info)
     } else {
@@ -349,7 +513,7 @@ fn script(state: &Shared, q: &Question) -> Script {
     };
     let words: Vec<&str> = text.split_inclusive(' ').collect();
     let last = words.len().saturating_sub(1);
-    let chunks = words
+    let mut chunks: Vec<Value> = words
         .iter()
         .enumerate()
         .map(|(i, w)| {
@@ -358,6 +522,44 @@ fn script(state: &Shared, q: &Question) -> Script {
             c
         })
         .collect();
+    if has(questions::ABNORMAL_END) {
+        // Half the answer, then the abnormal end; the chat is over.
+        chunks.truncate(words.len().div_ceil(2));
+        let end = item("ERROR_END", "GENERAL", "the chat ended abnormally");
+        lock(&state.sobot).ended.insert(cid, true);
+        return Script {
+            chunks,
+            infos: vec![end],
+            ended: true,
+        };
+    }
+    if has(questions::PARSING_ERROR) {
+        let error = item("ERROR", "GENERAL", "parsing error");
+        chunks.insert(chunks.len() / 2, error);
+    }
+    let push = if has(questions::NODE_TIMEOUT) {
+        Some(SobotPush::NodeOverTime)
+    } else if has(questions::SESSION_TIMEOUT) {
+        Some(SobotPush::SessionOverTime)
+    } else if has(questions::PUSHED_ANSWER) {
+        Some(SobotPush::RobotAnswer)
+    } else if matches!(q.input, InputTypeEnum::Input) {
+        *lock(&state.sobot_push)
+    } else {
+        None
+    };
+    if let Some(kind) = push {
+        let delay = state.config.sobot_push_delay.max(1);
+        info["delay"] = json!(delay);
+        let push = push_body(state, q, kind, &cid, &roundid, &msgid, &item);
+        lock(&state.sobot).pushes.insert(
+            msgid.clone(),
+            PendingPush {
+                nothing_yet: state.config.sobot_push_nothing_yet,
+                push,
+            },
+        );
+    }
     // Check the item is one the client can parse.
     let parsed: Answer = typed(info.clone());
     info = serde_json::to_value(parsed).unwrap_or(info);
@@ -366,6 +568,54 @@ fn script(state: &Shared, q: &Question) -> Script {
         infos: vec![info],
         ended: false,
     }
+}
+
+/// The push `get_push_info` serves for an answer with `delay > 0`: a `PushInfo` whose
+/// `data` is a `PushData` (the over-time kinds) or a list of answers (`ROBOT_ANSWER`).
+fn push_body(
+    state: &Shared,
+    q: &Question,
+    kind: SobotPush,
+    cid: &str,
+    roundid: &str,
+    msgid: &str,
+    item: &dyn Fn(&str, &str, &str) -> Value,
+) -> Value {
+    let notice = |msg: &str| {
+        let mut data = json!({
+            "msgid": msgid,
+            "bizid": q.biz_id,
+            "ai_agent_cid": cid,
+            "round_id": roundid,
+            "msg": msg,
+            "source_enum": q.source,
+            "polling_id": state.new_id(),
+            "polling_status": "POLLING_END",
+        });
+        if let Some(uid) = &q.uid {
+            data["uid"] = json!(uid);
+        }
+        data
+    };
+    let data = match kind {
+        SobotPush::NodeOverTime => notice("Are you still there? The question is still open."),
+        SobotPush::SessionOverTime => notice("The chat has timed out. Ask again any time."),
+        SobotPush::RobotAnswer => {
+            let mut answer = item(
+                "ANSWER_INFO",
+                "QA_DIRECT",
+                "Here is the answer you were waiting for.",
+            );
+            answer["msgid"] = json!(msgid);
+            json!([answer])
+        }
+    };
+    json!({
+        "msgid": msgid,
+        "bizid": q.biz_id,
+        "push_type": kind.push_type(),
+        "data": data,
+    })
 }
 
 /// The agent to forward this question to: the configured agent URL, unless the question's
@@ -464,6 +714,8 @@ async fn ask(
     if s.ended {
         return reply("100010", "the session has ended", None);
     }
+    // The non-streamed answer is the answer items, without the stream's MESSAGE and ERROR
+    // events.
     ok(Value::Array(s.infos))
 }
 
@@ -540,7 +792,13 @@ async fn ask_with_callback(
             "polling_status": "POLLING_END",
         },
     });
-    lock(&state.sobot).pushes.insert(msgid.clone(), push);
+    lock(&state.sobot).pushes.insert(
+        msgid.clone(),
+        PendingPush {
+            nothing_yet: 0,
+            push,
+        },
+    );
     let payload = envelope_value(SUCCESS, "success", Some(Value::Array(s.infos)));
     let poster = state;
     tokio::spawn(async move {
@@ -591,11 +849,20 @@ async fn fetch_push_info(
     if let Err(r) = check_token(&state, &headers) {
         return r;
     }
-    let found = q
-        .msgid
-        .and_then(|m| lock(&state.sobot).pushes.get(&m).cloned());
+    let found = q.msgid.and_then(|m| {
+        let mut sobot = lock(&state.sobot);
+        let pending = sobot.pushes.get_mut(&m)?;
+        if pending.nothing_yet > 0 {
+            pending.nothing_yet -= 1;
+            // "Nothing yet": the document does not say; the sandbox answers success
+            // without `data` until the push exists.
+            return Some(None);
+        }
+        Some(Some(pending.push.clone()))
+    });
     match found {
-        Some(push) => ok(push),
+        Some(Some(push)) => ok(push),
+        Some(None) => reply(SUCCESS, "success", None),
         None => reply("100011", "no push info for this msgid", None),
     }
 }
