@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check]`: turns each vendor crate's `openapi.yaml` into
-//! `src/generated/` (models, enums, request builders), formatted with rustfmt.
+//! `src/generated/` (models, enums, request builders), and the synced models of all three
+//! into the database tables of `crates/agent-sync/src/generated/`, formatted with rustfmt.
 //!
 //! The spec is parsed with a real OpenAPI parser (`openapiv3`), every `x-` extension is
 //! checked against docs/spec-conventions.md (an unknown one is an error naming where it
@@ -13,6 +14,7 @@ mod naming;
 mod render;
 mod requests;
 mod spec;
+mod tables;
 
 use std::fs;
 use std::io::Write as _;
@@ -43,53 +45,29 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     }
     let root = crate::workspace_root();
     let mut stale = Vec::new();
+    let mut apis = Vec::new();
     for vendor in VENDORS {
         let crate_dir = root.join("crates").join(format!("{vendor}-client"));
         let spec_path = crate_dir.join("openapi.yaml");
         let yaml = fs::read_to_string(&spec_path)
             .map_err(|e| format!("codegen: cannot read {}: {e}", spec_path.display()))?;
-        let files = generate(&yaml, vendor, &format!("{vendor}_client"))
+        let crate_name = format!("{vendor}_client");
+        let files = generate(&yaml, vendor, &crate_name)
             .map_err(|e| format!("codegen: {}: {e}", rel(&root, &spec_path)))?;
+        apis.push((*vendor, spec::load(&yaml, vendor, &crate_name)?));
         let out_dir = crate_dir.join("src").join("generated");
-        let on_disk = list_files(&out_dir)?;
-        if check {
-            for (name, content) in &files {
-                let path = out_dir.join(name);
-                match fs::read_to_string(&path) {
-                    Ok(existing) if existing == *content => {}
-                    Ok(_) => stale.push(format!("{} differs", rel(&root, &path))),
-                    Err(_) => stale.push(format!("{} is missing", rel(&root, &path))),
-                }
-            }
-            for name in &on_disk {
-                if !files.iter().any(|(n, _)| n == name) {
-                    stale.push(format!(
-                        "{} is not generated (extra file)",
-                        rel(&root, &out_dir.join(name))
-                    ));
-                }
-            }
-        } else {
-            fs::create_dir_all(&out_dir)
-                .map_err(|e| format!("codegen: cannot create {}: {e}", out_dir.display()))?;
-            for (name, content) in &files {
-                let path = out_dir.join(name);
-                if fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
-                    fs::write(&path, content)
-                        .map_err(|e| format!("codegen: cannot write {}: {e}", path.display()))?;
-                    eprintln!("codegen: wrote {}", rel(&root, &path));
-                }
-            }
-            for name in &on_disk {
-                if !files.iter().any(|(n, _)| n == name) {
-                    let path = out_dir.join(name);
-                    fs::remove_file(&path)
-                        .map_err(|e| format!("codegen: cannot remove {}: {e}", path.display()))?;
-                    eprintln!("codegen: removed {}", rel(&root, &path));
-                }
-            }
-        }
+        sync_files(&root, &out_dir, &files, check, &mut stale)?;
     }
+    let tables = tables::render(&apis, HEADER)?
+        .into_iter()
+        .map(|(name, text)| {
+            rustfmt(&text)
+                .map(|t| (name.clone(), t))
+                .map_err(|e| format!("codegen: tables {name}: {e}"))
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    let out_dir = root.join(tables::CRATE_DIR).join("src").join("generated");
+    sync_files(&root, &out_dir, &tables, check, &mut stale)?;
     if !stale.is_empty() {
         return Err(format!(
             "codegen --check: the generated code is stale:\n  {}\nrun `cargo xtask codegen` and commit the result",
@@ -98,6 +76,55 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
     }
     if check {
         eprintln!("codegen --check: generated code is up to date");
+    }
+    Ok(())
+}
+
+/// Makes `out_dir` hold exactly `files` (or, with `check`, lists in `stale` how it differs).
+fn sync_files(
+    root: &Path,
+    out_dir: &Path,
+    files: &[(String, String)],
+    check: bool,
+    stale: &mut Vec<String>,
+) -> crate::Result {
+    let on_disk = list_files(out_dir)?;
+    if check {
+        for (name, content) in files {
+            let path = out_dir.join(name);
+            match fs::read_to_string(&path) {
+                Ok(existing) if existing == *content => {}
+                Ok(_) => stale.push(format!("{} differs", rel(root, &path))),
+                Err(_) => stale.push(format!("{} is missing", rel(root, &path))),
+            }
+        }
+        for name in &on_disk {
+            if !files.iter().any(|(n, _)| n == name) {
+                stale.push(format!(
+                    "{} is not generated (extra file)",
+                    rel(root, &out_dir.join(name))
+                ));
+            }
+        }
+        return Ok(());
+    }
+    fs::create_dir_all(out_dir)
+        .map_err(|e| format!("codegen: cannot create {}: {e}", out_dir.display()))?;
+    for (name, content) in files {
+        let path = out_dir.join(name);
+        if fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            fs::write(&path, content)
+                .map_err(|e| format!("codegen: cannot write {}: {e}", path.display()))?;
+            eprintln!("codegen: wrote {}", rel(root, &path));
+        }
+    }
+    for name in &on_disk {
+        if !files.iter().any(|(n, _)| n == name) {
+            let path = out_dir.join(name);
+            fs::remove_file(&path)
+                .map_err(|e| format!("codegen: cannot remove {}: {e}", path.display()))?;
+            eprintln!("codegen: removed {}", rel(root, &path));
+        }
     }
     Ok(())
 }
