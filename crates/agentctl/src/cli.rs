@@ -58,6 +58,9 @@ pub(crate) enum Command {
     /// the Sobot lookups) and reports how the answers drift from the vendors' documents
     /// [format default: table].
     Doctor(doctor::DoctorArgs),
+    /// Keeps the vendors' records in your own database (SQLite by default, or
+    /// PostgreSQL), incrementally: `agentctl sync` once, `--every 10m`, `sync status`.
+    Sync(crate::sync::SyncArgs),
 }
 
 /// Runs a vendor command (the demo runs them too, against its sandbox).
@@ -66,8 +69,10 @@ pub(crate) async fn run_vendor(command: Command, ctx: &mut Ctx<'_>) -> Result<()
         Command::Rokid(args) => rokid::run(args, ctx).await,
         Command::Sobot(args) => Box::pin(sobot::run(args, ctx)).await,
         Command::Itnio(args) => itnio::run(args, ctx).await,
-        Command::Sandbox(_) | Command::Demo | Command::Doctor(_) => Err(CliError::usage(
-            "the demo, the sandbox and the doctor run only from the command line",
-        )),
+        Command::Sandbox(_) | Command::Demo | Command::Doctor(_) | Command::Sync(_) => {
+            Err(CliError::usage(
+                "the demo, the sandbox, the doctor and the sync run only from the command line",
+            ))
+        }
     }
 }

@@ -17,6 +17,7 @@ mod progress;
 mod rokid;
 mod sandbox;
 mod sobot;
+mod sync;
 mod table;
 mod times;
 
@@ -67,6 +68,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let format = cli.global.format.unwrap_or(Format::Table);
             Box::pin(doctor::run(args, format, &vars, &mut out)).await
         }
+        Command::Sync(args) => Box::pin(sync::run(args, cli.global.format, &vars, &mut out)).await,
         vendor => {
             let mut ctx = Ctx {
                 format,
