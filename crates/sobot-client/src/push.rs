@@ -518,24 +518,35 @@ impl SobotClient {
     /// # Ok(()) }
     /// ```
     pub fn poll_pushes(&self, answer: &Answer, polling: PushPolling) -> Result<PushStream, Error> {
-        if answer.delay <= 0 {
+        self.poll_pushes_by_msgid(&answer.msgid, answer.delay, polling)
+    }
+
+    /// [`SobotClient::poll_pushes`] for the message `msgid` whose answer had `delay`
+    /// (when only the ids were kept).
+    pub fn poll_pushes_by_msgid(
+        &self,
+        msgid: &str,
+        delay: i64,
+        polling: PushPolling,
+    ) -> Result<PushStream, Error> {
+        if delay <= 0 {
             return Err(Error::invalid_request(
                 "the answer has no delay: there is no node timeout to poll",
             ));
         }
-        common_http::validate::non_empty("msgid", &answer.msgid)?;
+        common_http::validate::non_empty("msgid", msgid)?;
         polling.check()?;
+        let operation = self.fetch_push_info(msgid).to_spec()?;
         let client = self.clone();
-        let msgid = answer.msgid.clone();
+        let msgid = msgid.to_owned();
         let fetch: Fetch = Box::new(move || {
             let client = client.clone();
             let msgid = msgid.clone();
             Box::pin(async move { client.fetch_push_value(msgid).await })
         });
-        let operation = self.fetch_push_info(answer.msgid.clone()).to_spec()?;
         Ok(poll_stream(
             fetch,
-            answer.delay,
+            delay,
             polling,
             self.clock.clone(),
             self.sleeper.clone(),

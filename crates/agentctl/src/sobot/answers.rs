@@ -1,13 +1,19 @@
 //! Showing the bot's answers: as text for people (the `table` format: chunks printed as
 //! they arrive, workflow choices and cards numbered), or as records in the other formats
 //! (one per streamed event, vendor field names). Either way the numbered choices are
-//! remembered, so the chat can click one by number.
+//! remembered, so the chat can click one by number. For people, an answer that hands the
+//! visitor over to a human says so (`HandOver`), and the pushes polled after an answer with
+//! a delay (node or session timeouts, pushed answers) are shown as they arrive; in the
+//! record formats a push is one record, as sent.
 
 use std::io::{self, Write};
 
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use sobot_client::{Answer, AnswerEvent, AnswerStream, MessageChunk, StreamNotice};
+use sobot_client::{
+    Answer, AnswerEvent, AnswerStream, Conversation, HandOver, HandOverRules, MessageChunk, Push,
+    PushKind, StreamNotice,
+};
 
 use crate::error::CliError;
 use crate::output::{Emitter, Format, ROBOT_ANSWER};
@@ -92,6 +98,55 @@ impl<'a> AnswerView<'a> {
             self.info(answer)?;
         }
         Ok(self.end_line()?)
+    }
+
+    /// Polls the pushes the conversation's last answer owes (a delay > 0) and shows each
+    /// as it arrives; nothing when it owes none.
+    pub(crate) async fn follow_pushes(
+        &mut self,
+        conversation: &mut Conversation,
+    ) -> Result<(), CliError> {
+        let api = CliError::api("sobot");
+        let Some(mut pushes) = conversation.pending_pushes().map_err(&api)? else {
+            return Ok(());
+        };
+        while let Some(push) = pushes.try_next().await.map_err(&api)? {
+            self.show_push(&push)?;
+        }
+        Ok(())
+    }
+
+    /// Shows one push: for people, its kind, its text and its hand-over decision (a
+    /// pushed answer's choices can be clicked like an answer's); as a record, the push as
+    /// sent.
+    pub(crate) fn show_push(&mut self, push: &Push) -> io::Result<()> {
+        if let Sink::Records(emitter) = &mut self.sink {
+            return emitter.item(push.raw());
+        }
+        self.end_line()?;
+        let what = match &push.kind {
+            PushKind::NodeOverTime(_) => "node timeout",
+            PushKind::SessionOverTime(_) => "session timeout",
+            PushKind::RobotAnswer(_) => "pushed answer",
+            _ => "push",
+        };
+        let status = push
+            .polling_status()
+            .map(|s| format!(", {}", s.as_str()))
+            .unwrap_or_default();
+        self.say(&format!("[{what}: {}{status}]", push.push_type()))?;
+        let answers: Vec<Answer> = push.answers().cloned().collect();
+        if answers.is_empty() {
+            if let Some(text) = push.text() {
+                self.say(&text)?;
+            }
+            return Ok(());
+        }
+        self.streamed = false;
+        for answer in &answers {
+            self.info(answer)?;
+        }
+        self.end_line()
     }
 
     /// The choices offered by the last answer, numbered from 1 in this order.
@@ -249,15 +304,22 @@ impl<'a> AnswerView<'a> {
                 for (n, label) in labels.iter().enumerate() {
                     writeln!(out, "  [{}] {label}", first + n + 1)?;
                 }
+                if let Some(decision) = hand_over_line(info) {
+                    writeln!(out, "  {decision}")?;
+                }
                 if info.delay > 0 {
-                    writeln!(out, "  (the bot will follow up within {} s)", info.delay)?;
+                    writeln!(
+                        out,
+                        "  (node timeout: delay {}, polling for the follow-up)",
+                        info.delay
+                    )?;
                 }
                 out.flush()
             }
         }
     }
 
-    fn end_line(&mut self) -> io::Result<()> {
+    pub(crate) fn end_line(&mut self) -> io::Result<()> {
         if let Sink::Text(out) = &mut self.sink
             && self.mid_line
         {
@@ -267,4 +329,14 @@ impl<'a> AnswerView<'a> {
         }
         Ok(())
     }
+}
+
+/// The hand-over decision of an answer, for people (`None` when nothing is to be done).
+fn hand_over_line(info: &Answer) -> Option<String> {
+    let decision = HandOverRules::default().decide(info);
+    let text = decision.describe()?;
+    Some(match decision {
+        HandOver::Required(_) => format!("[hand-over: {text}]"),
+        _ => format!("[hand-over offered: {text}]"),
+    })
 }

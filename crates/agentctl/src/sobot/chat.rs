@@ -1,6 +1,8 @@
 //! `agentctl sobot chat`: an interactive session. Each line is a question (answered as a
 //! stream), or the number of a workflow choice or card offered by the last answer; `/end`,
-//! the end of the input or Ctrl-C end the session (`end_session`) and exit cleanly.
+//! the end of the input or Ctrl-C end the session (`end_session`) and exit cleanly. After an
+//! answer with a delay, the pushes polled for it (node or session timeout, pushed answer)
+//! are shown before the next prompt, and a pushed answer's choices can be picked too.
 
 use sobot_client::Conversation;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
@@ -30,12 +32,13 @@ fn turn<'a>(line: &'a str, choices: usize) -> Option<Turn<'a>> {
 }
 
 /// Runs the session over `input`; `echo` repeats each line after the prompt (for input
-/// that is not typed on a terminal).
+/// that is not typed on a terminal); `pushes` polls for node timeouts after each answer.
 pub(crate) async fn run<R>(
     chat: &mut Conversation,
     view: &mut AnswerView<'_>,
     input: R,
     echo: bool,
+    pushes: bool,
 ) -> Result<(), CliError>
 where
     R: AsyncBufRead + Unpin,
@@ -70,14 +73,16 @@ where
                     }
                     .map_err(&api)?;
                     view.show_answers(&answers)?;
-                    choices = view.take_choices();
                 }
                 Some(Turn::Ask(question)) => {
                     let stream = chat.ask_stream(question).await.map_err(&api)?;
                     view.show_stream(stream).await?;
-                    choices = view.take_choices();
                 }
             }
+            if pushes {
+                view.follow_pushes(chat).await?;
+            }
+            choices = view.take_choices();
             Ok(true)
         };
         let go_on = tokio::select! {

@@ -4,13 +4,16 @@
 mod agent;
 mod answers;
 mod chat;
+mod filters;
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
 use clap::Subcommand;
+use futures::TryStreamExt;
 use sobot_client::{
-    BizType, Conversation, InputTypeEnum, QuestionRequest, RecordListParams, SobotClient,
-    SourceListParams, StatisticsSource,
+    Conversation, InputTypeEnum, Push, PushPolling, QuestionRequest, RecordListParams, SobotClient,
+    SourceEnum, SourceListParams,
 };
 use time::Date;
 
@@ -20,7 +23,7 @@ use crate::error::CliError;
 use crate::export::{Paging, listing};
 use crate::output::{
     AI_ROBOT, AUDIENCE, DISLIKE_LABEL, QA_INFO, RECEPTION_RECORD, SESSION_LABEL, TIMEZONE_INFO,
-    emit_list,
+    emit_list, emit_one,
 };
 use crate::times;
 
@@ -55,8 +58,15 @@ enum ApiCommand {
     Chat(SessionArgs),
     /// Knowledge-base question suggestions for a text.
     Suggest(SuggestArgs),
+    /// Asks a question whose answer Sobot delivers to a URL of yours
+    /// (`answer_with_call_back`); prints the acknowledgement (the message id to poll with
+    /// `sobot push`).
+    Callback(CallbackArgs),
+    /// The message pushed for a message id (`get_push_info`: a node or session timeout, or
+    /// a pushed answer); with --delay, polls as after an answer with that delay.
+    Push(PushArgs),
     /// Reception records (statistics) of a date range.
-    Records(RecordsArgs),
+    Records(Box<RecordsArgs>),
     /// The bots of the account.
     Robots,
     /// The consultation channels of a date range.
@@ -80,6 +90,60 @@ struct SessionArgs {
     /// The visitor's business id [default: a new one per run].
     #[arg(long)]
     bizid: Option<String>,
+    /// The channel source of the questions: source_enum, one of PC, APP, wap (mobile site),
+    /// huJiao, workOrder, uCenter, qiYeWeixin, miniApp, baiDu, touTiao, qihu360,
+    /// wolongShenMa, sougou, wxkf, guangDianTong, zhihu, fb, line, discord, telegram,
+    /// shopify (case-insensitive).
+    #[arg(long, value_name = "SOURCE", default_value = "PC", value_parser = filters::choice::<SourceEnum>)]
+    source: SourceEnum,
+    #[command(flatten)]
+    polling: PollingArgs,
+}
+
+/// How a node timeout (an answer with `delay` > 0) is polled.
+#[derive(Debug, Clone, clap::Args)]
+struct PollingArgs {
+    /// What one unit of an answer's `delay` lasts (the document gives no unit: seconds is
+    /// assumed), e.g. 1s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    delay_unit: Duration,
+    /// Time between two polls of get_push_info, e.g. 1s, 200ms.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    poll_interval: Duration,
+    /// Time polled beyond the delay, e.g. 10s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    poll_grace: Duration,
+    /// Do not poll for node timeouts.
+    #[arg(long)]
+    no_push_polling: bool,
+}
+
+impl PollingArgs {
+    fn polling(&self) -> PushPolling {
+        PushPolling::default()
+            .delay_unit(self.delay_unit)
+            .interval(self.poll_interval)
+            .grace(self.poll_grace)
+    }
+}
+
+/// A duration: a number with `ms`, `s` or `m` (a bare number is seconds).
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a duration such as 500ms, 2s or 1m"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" => number * 60.0,
+        _ => return Err(format!("`{text}`: the unit is ms, s or m")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
 }
 
 impl SessionArgs {
@@ -91,7 +155,10 @@ impl SessionArgs {
                 .unwrap_or_default();
             format!("agentctl-{}-{nanos:x}", std::process::id())
         });
-        client.conversation(self.robot.clone(), bizid)
+        client
+            .conversation(self.robot.clone(), bizid)
+            .source(self.source.clone())
+            .push_polling(self.polling.polling())
     }
 }
 
@@ -114,6 +181,30 @@ struct SuggestArgs {
     text: String,
 }
 
+#[derive(Debug, clap::Args)]
+struct CallbackArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Where Sobot delivers the answer: call_back_url.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The question.
+    question: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct PushArgs {
+    /// The message id (msgid of an answer with a delay, or of a `sobot callback`).
+    #[arg(long)]
+    msgid: String,
+    /// Poll as after an answer with this `delay` (each push once, until a final one or the
+    /// end of the delay and the grace) instead of asking once.
+    #[arg(long, value_name = "DELAY")]
+    delay: Option<i64>,
+    #[command(flatten)]
+    polling: PollingArgs,
+}
+
 #[derive(Debug, Clone, clap::Args)]
 struct DateRange {
     /// First day (YYYY-MM-DD).
@@ -131,21 +222,8 @@ struct DateRange {
 struct RecordsArgs {
     #[command(flatten)]
     range: DateRange,
-    /// Robot ids (repeatable, or comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "ID")]
-    robot: Vec<String>,
-    /// Business types: TEXT, CALL, WORK_ORDER, AI_AGENT (repeatable, or comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "TYPE")]
-    biz_type: Vec<BizType>,
-    /// Channel types such as PC, H5, APP (repeatable, or comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "SOURCE")]
-    source: Vec<StatisticsSource>,
-    /// Robot session id.
-    #[arg(long)]
-    cid: Option<String>,
-    /// Business line session id.
-    #[arg(long)]
-    bizid: Option<String>,
+    #[command(flatten)]
+    filters: filters::RecordFilters,
     #[command(flatten)]
     paging: Paging,
 }
@@ -163,7 +241,9 @@ pub(crate) async fn run(args: SobotArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErr
         ApiCommand::Ask(a) => ask(&client, a, ctx).await,
         ApiCommand::Chat(session) => chat(&client, &session, ctx).await,
         ApiCommand::Suggest(a) => suggest(&client, a, ctx).await,
-        ApiCommand::Records(a) => records(&client, a, ctx).await,
+        ApiCommand::Callback(a) => callback(&client, a, ctx).await,
+        ApiCommand::Push(a) => push(&client, a, ctx).await,
+        ApiCommand::Records(a) => records(&client, *a, ctx).await,
         ApiCommand::Robots => {
             let list = client.list_robots().send().await.map_err(&api)?;
             Ok(emit_list(format, ctx.out, AI_ROBOT, &list)?)
@@ -202,17 +282,55 @@ async fn chat(
     ctx: &mut Ctx<'_>,
 ) -> Result<(), CliError> {
     let mut conversation = session.conversation(client);
+    let pushes = !session.polling.no_push_polling;
     let mut view = AnswerView::new(ctx.format, &mut *ctx.out);
     view.say(&format!("Chatting with robot {}.", session.robot))?;
     match ctx.script {
-        Some(script) => chat::run(&mut conversation, &mut view, script.as_bytes(), true).await?,
+        Some(script) => {
+            chat::run(
+                &mut conversation,
+                &mut view,
+                script.as_bytes(),
+                true,
+                pushes,
+            )
+            .await?;
+        }
         None => {
             let typed = std::io::stdin().is_terminal();
             let input = tokio::io::BufReader::new(tokio::io::stdin());
-            chat::run(&mut conversation, &mut view, input, !typed).await?;
+            chat::run(&mut conversation, &mut view, input, !typed, pushes).await?;
         }
     }
     Ok(view.finish()?)
+}
+
+/// A question without card information (`answer_suggest`, `answer_with_call_back`) with
+/// the session's ids, as the conversation would ask it (`msg_type` included: the
+/// answer_suggest table requires it).
+async fn question_request(
+    conversation: &mut Conversation,
+    text: &str,
+) -> Result<QuestionRequest, sobot_client::Error> {
+    let base = conversation.request(text).await?;
+    let mut request = QuestionRequest::builder()
+        .question(base.question)
+        .show_question(base.show_question)
+        .input_type_enum(InputTypeEnum::Input)
+        .biz_id(base.biz_id)
+        .biz_type(base.biz_type)
+        .biz_type_id(base.biz_type_id)
+        .robotid(base.robotid)
+        .source_enum(base.source_enum)
+        .build()?
+        .msg_type(base.msg_type);
+    if let Some(cid) = base.ai_agent_cid {
+        request = request.ai_agent_cid(cid);
+    }
+    if let Some(uid) = base.uid {
+        request = request.uid(uid);
+    }
+    Ok(request)
 }
 
 /// Suggestions need a session: its ids go with the text.
@@ -223,21 +341,9 @@ async fn suggest(
 ) -> Result<(), CliError> {
     let api = CliError::api(VENDOR);
     let mut conversation = args.session.conversation(client);
-    let base = conversation.request(&args.text).await.map_err(&api)?;
-    let mut request = QuestionRequest::builder()
-        .question(base.question)
-        .show_question(base.show_question)
-        .input_type_enum(InputTypeEnum::Input)
-        .biz_id(base.biz_id)
-        .biz_type(base.biz_type)
-        .biz_type_id(base.biz_type_id)
-        .robotid(base.robotid)
-        .source_enum(base.source_enum)
-        .build()
+    let request = question_request(&mut conversation, &args.text)
+        .await
         .map_err(&api)?;
-    if let Some(cid) = base.ai_agent_cid {
-        request = request.ai_agent_cid(cid);
-    }
     let suggestions = client.suggest(request).send().await.map_err(&api)?;
     conversation.end().await.map_err(&api)?;
     Ok(emit_list(
@@ -246,6 +352,63 @@ async fn suggest(
         QA_INFO,
         &suggestions.qa_contents,
     )?)
+}
+
+/// `answer_with_call_back`: the session stays open (the answer is still to come).
+async fn callback(
+    client: &SobotClient,
+    args: CallbackArgs,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), CliError> {
+    let api = CliError::api(VENDOR);
+    let mut conversation = args.session.conversation(client);
+    let request = question_request(&mut conversation, &args.question)
+        .await
+        .map_err(&api)?
+        .call_back_url(args.url);
+    let ack = client
+        .ask_with_callback(request)
+        .send()
+        .await
+        .map_err(&api)?;
+    let ack = match ack {
+        serde_json::Value::Object(map) => serde_json::Value::Object(map),
+        other => serde_json::json!({ "data": other }),
+    };
+    Ok(emit_one(ctx.format, ctx.out, &ack)?)
+}
+
+/// `get_push_info` once, or polled as after an answer with `--delay`.
+async fn push(client: &SobotClient, args: PushArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let api = CliError::api(VENDOR);
+    let mut view = AnswerView::new(ctx.format, &mut *ctx.out);
+    match args.delay {
+        Some(delay) => {
+            let mut pushes = client
+                .poll_pushes_by_msgid(&args.msgid, delay, args.polling.polling())
+                .map_err(&api)?;
+            let mut any = false;
+            while let Some(push) = pushes.try_next().await.map_err(&api)? {
+                view.show_push(&push)?;
+                any = true;
+            }
+            if !any {
+                view.say("[nothing was pushed in time]")?;
+            }
+        }
+        None => {
+            let info = client
+                .fetch_push_info(args.msgid)
+                .send()
+                .await
+                .map_err(&api)?;
+            match Push::from_info(&info) {
+                Some(push) => view.show_push(&push)?,
+                None => view.say("[nothing pushed yet]")?,
+            }
+        }
+    }
+    Ok(view.finish()?)
 }
 
 async fn ask(client: &SobotClient, args: AskArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
@@ -262,6 +425,9 @@ async fn ask(client: &SobotClient, args: AskArgs, ctx: &mut Ctx<'_>) -> Result<(
         let answers = conversation.ask(&args.question).await.map_err(&api)?;
         view.show_answers(&answers)?;
     }
+    if !args.session.polling.no_push_polling {
+        view.follow_pushes(&mut conversation).await?;
+    }
     conversation.end().await.map_err(&api)?;
     Ok(view.finish()?)
 }
@@ -272,22 +438,8 @@ async fn records(
     ctx: &mut Ctx<'_>,
 ) -> Result<(), CliError> {
     let size = args.paging.size().unwrap_or(10);
-    let mut params = RecordListParams::new(args.range.from, args.range.to, args.paging.page, size);
-    if !args.robot.is_empty() {
-        params = params.robotid(args.robot);
-    }
-    if !args.biz_type.is_empty() {
-        params = params.biz_type(args.biz_type);
-    }
-    if !args.source.is_empty() {
-        params = params.source(args.source);
-    }
-    if let Some(cid) = args.cid {
-        params = params.cid(cid);
-    }
-    if let Some(bizid) = args.bizid {
-        params = params.bizid(bizid);
-    }
+    let params = RecordListParams::new(args.range.from, args.range.to, args.paging.page, size);
+    let mut params = args.filters.apply(params);
     if let Some(zone) = args.range.time_zone {
         params = params.time_zoneid(zone);
     }
