@@ -120,7 +120,7 @@ impl Store {
         let sql = match self.backend {
             Backend::Sqlite => "SELECT name FROM pragma_table_info($1)",
             Backend::Postgres => {
-                "SELECT column_name FROM information_schema.columns \
+                "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name = $1"
             }
         };
