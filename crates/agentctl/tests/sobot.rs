@@ -209,16 +209,17 @@ async fn suggestions_statistics_and_lookups_in_every_format() {
         args.extend(january);
         assert_records(format, &ok(&sandbox, &args, format).await, 3, "robot_name");
     }
-    // The sandbox knows no time zones, labels or audiences: empty lists, with a header.
-    for (command, field) in [
-        ("timezones", "timezoneid"),
-        ("labels", "name"),
-        ("dislike-labels", "name"),
-        ("audiences", "ruleid"),
+    // The sandbox's lookup lists: 5 time zones, 4 session labels, 3 dislike labels and 3
+    // audiences, in the documented shapes.
+    for (command, field, count) in [
+        ("timezones", "timezoneid", 5),
+        ("labels", "name", 4),
+        ("dislike-labels", "name", 3),
+        ("audiences", "ruleid", 3),
     ] {
         for format in FORMATS {
             let out = ok(&sandbox, &["sobot", command], format).await;
-            assert_records(format, &out, 0, field);
+            assert_records(format, &out, count, field);
         }
     }
     let mut args = vec!["sobot", "records", "--robot", "2"];

@@ -91,6 +91,9 @@ pub struct Dataset {
     pub chat_logs: Vec<ChatLog>,
     /// Sobot reception records (statistics `recordList`), oldest first.
     pub sobot_records: Vec<ReceptionRecord>,
+    /// What the `recordList` filters see in each reception record (same order as
+    /// `sobot_records`), the facets the served record does not show included.
+    pub sobot_facets: Vec<crate::ReceptionFacets>,
     /// Itniotech group call tasks, oldest first.
     pub itnio_tasks: Vec<ItnioTask>,
 }
@@ -207,6 +210,8 @@ impl Dataset {
             })));
         }
 
+        let sobot_facets = crate::reception::enrich(seed, &mut sobot_records);
+
         let mut itnio_tasks = Vec::with_capacity(records);
         let mut at = DATA_EPOCH;
         for i in 0..records {
@@ -245,6 +250,7 @@ impl Dataset {
             work_records,
             chat_logs,
             sobot_records,
+            sobot_facets,
             itnio_tasks,
         }
     }

@@ -9,6 +9,7 @@ mod data;
 mod faults;
 mod itnio;
 mod quirks;
+mod reception;
 mod rokid;
 mod sobot;
 
@@ -33,6 +34,7 @@ pub use agent::AgentCallbacks;
 pub use data::{DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_UIDS, SOBOT_ROBOT_IDS};
 pub use faults::{Fault, FaultKind, FaultParseError, RouteFault, Trigger};
 pub use quirks::QuirkKind;
+pub use reception::{RECEPTION_FILTERS, ReceptionFacets};
 pub use sobot::{SobotPush, WORKFLOW_CHOICES, questions as sobot_questions};
 
 use conn::{ConnHandle, KillListener};

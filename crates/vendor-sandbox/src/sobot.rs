@@ -24,6 +24,7 @@ use sobot_client::{
 
 use crate::data::typed;
 use crate::quirks;
+use crate::reception;
 use crate::{CutAfter, ReportedExpiresIn, Shared, lock};
 
 /// The reception records route.
@@ -84,14 +85,20 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/ai-agent-open/api/statistics/sourceList", post(robot_list))
         .route(
             "/ai-agent-open/api/statistics/getTimezoneInfo",
-            get(empty_list),
+            get(|s, h| lookup(s, h, reception::timezones)),
         )
-        .route("/ai-agent-open/api/statistics/getLabels", get(empty_list))
+        .route(
+            "/ai-agent-open/api/statistics/getLabels",
+            get(|s, h| lookup(s, h, reception::session_labels)),
+        )
         .route(
             "/ai-agent-open/api/statistics/getLabelInfoList",
-            get(empty_list),
+            get(|s, h| lookup(s, h, reception::dislike_labels)),
         )
-        .route("/ai-agent-open/api/statistics/simpleList", get(empty_list))
+        .route(
+            "/ai-agent-open/api/statistics/simpleList",
+            get(|s, h| lookup(s, h, reception::audiences)),
+        )
 }
 
 fn envelope_value(code: &str, msg: &str, data: Option<Value>) -> SobotResponse<Value> {
@@ -885,27 +892,29 @@ async fn list_reception_records(
             "page_no must be >= 1 and page_size in 1..=100",
         );
     }
-    let from = p.start_time.midnight().assume_utc().unix_timestamp() * 1000;
+    // The dates are days of `timeZoneid` (one of the time-zone list); without it the
+    // sandbox reads them in UTC, the zone of its data (the document's default is
+    // Asia/Shanghai).
+    let offset = match p.time_zoneid.as_deref().filter(|z| !z.is_empty()) {
+        None => 0,
+        Some(zone) => match reception::offset_of(zone) {
+            Some(offset) => offset,
+            None => return list_error(&state, PARAM_ERROR, "unknown timeZoneid"),
+        },
+    };
+    let from = (p.start_time.midnight().assume_utc().unix_timestamp() - offset) * 1000;
     let to = p.end_time.next_day().map_or(i64::MAX, |d| {
-        d.midnight().assume_utc().unix_timestamp() * 1000
+        (d.midnight().assume_utc().unix_timestamp() - offset) * 1000
     });
+    let filters = reception::filters(&serde_json::to_value(&p).unwrap_or_default());
     let matching: Vec<&ReceptionRecord> = state
         .data
         .sobot_records
         .iter()
-        .filter(|r| r.start_time.is_some_and(|t| t >= from && t < to))
-        .filter(|r| match &p.robotid {
-            Some(ids) if !ids.is_empty() => {
-                r.robot_flag.as_ref().is_some_and(|id| ids.contains(id))
-            }
-            _ => true,
-        })
-        .filter(|r| p.cid.as_deref().is_none_or(|c| r.cid.as_deref() == Some(c)))
-        .filter(|r| {
-            p.bizid
-                .as_deref()
-                .is_none_or(|b| r.bizid.as_deref() == Some(b))
-        })
+        .zip(&state.data.sobot_facets)
+        .filter(|(r, _)| r.start_time.is_some_and(|t| t >= from && t < to))
+        .filter(|(_, f)| reception::passes(f, &filters))
+        .map(|(r, _)| r)
         .collect();
     let size = usize::try_from(p.page_size).unwrap_or(10);
     let start = usize::try_from(p.page_no - 1)
@@ -957,9 +966,10 @@ async fn robot_list(State(state): State<Shared>, headers: HeaderMap) -> Response
     ok(Value::Array(robots))
 }
 
-async fn empty_list(State(state): State<Shared>, headers: HeaderMap) -> Response {
+/// A lookup list (time zones, labels, dislike labels, audiences) in its documented shape.
+async fn lookup(State(state): State<Shared>, headers: HeaderMap, list: fn() -> Value) -> Response {
     if let Err(r) = check_token(&state, &headers) {
         return r;
     }
-    ok(json!([]))
+    ok(list())
 }
