@@ -107,6 +107,36 @@ pub(crate) async fn run(out: &mut dyn Write) -> Result<(), CliError> {
     writeln!(out, "$ agentctl {chat}")?;
     Box::pin(execute(out, &vars, &chat, Some(WORKFLOW_SCRIPT))).await?;
 
+    section(
+        out,
+        "Sobot: an answer with a delay (a node timeout), polled until its push arrives",
+    )?;
+    let timeout = format!(
+        "sobot ask --robot {robot} --poll-interval 200ms \"{} or not, I will think about it\"",
+        vendor_sandbox::sobot_questions::NODE_TIMEOUT
+    );
+    step(out, &vars, &timeout).await?;
+
+    section(
+        out,
+        "Sobot calling your agent: the example agent asks for a hand-over to a human",
+    )?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let agent_url = format!("http://{}/", listener.local_addr()?);
+    let agent = crate::sobot::example_agent(listener)?;
+    sandbox.set_agent_url(Some(agent_url.clone()));
+    writeln!(
+        out,
+        "The sandbox now forwards each question to the example agent of `agentctl sobot\n\
+         serve-agent` at {agent_url}, as Sobot calls a third-party agent; the agent answers\n\
+         a wish for a person with a transfer intent, and the answer says to hand over.\n"
+    )?;
+    let human = format!("sobot ask --robot {robot} \"I would like to talk to a human\"");
+    let handed = step(out, &vars, &human).await;
+    sandbox.set_agent_url(None);
+    agent.abort();
+    handed?;
+
     section(out, "Sobot: reception statistics")?;
     step(out, &vars, &format!("sobot records {month} --page-size 5")).await?;
 

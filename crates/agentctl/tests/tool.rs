@@ -24,6 +24,13 @@ async fn the_demo_walks_through_every_vendor_and_exits_0() {
         "== Sobot: a streamed answer",
         "You said: Where is my order?",
         "You chose Refund. Done.",
+        // A node timeout: the answer's delay, then the push polled for it.
+        "(node timeout: delay 1, polling for the follow-up)",
+        "[node timeout: NODE_OVER_TIME, POLLING_END]",
+        "Are you still there?",
+        // The sandbox calling the example agent, whose answer hands over to a human.
+        "Let me connect you to a human agent.",
+        "[hand-over: hand over to a human agent (GPT_TRANSFER: intent)]",
         "== Sobot: reception statistics",
         "== Itniotech: AI-agent group call tasks",
         "Done in",

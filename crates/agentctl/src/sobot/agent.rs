@@ -1,7 +1,9 @@
 //! `agentctl sobot serve-agent`: an example agent behind Sobot's "Integration With
 //! Third-party AI Agents", served by `sobot_client::server`. It echoes questions word by
-//! word, offers a workflow menu when asked for one, and acknowledges clicks; with Sobot
-//! credentials configured it also sends the copilot and batch-test callbacks.
+//! word, offers a workflow menu when asked for one, acknowledges clicks, and answers a wish
+//! to talk to a human (a question with "human", or the menu's "Talk to a human") with a
+//! transfer intent (`answer_type` `TRANSFER_INTENTION`, which Sobot turns into a hand-over);
+//! with Sobot credentials configured it also sends the copilot and batch-test callbacks.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,6 +50,21 @@ pub(crate) struct ServeArgs {
 #[derive(Debug)]
 struct ExampleAgent;
 
+/// The answer to a visitor who asks for a person: a transfer intent.
+fn hand_over() -> Result<AgentReply, AgentError> {
+    let answer = AgentAnswer::builder()
+        .answer_type(RobotAnswerType::TransferIntention)
+        .robot_answer_message_type(RobotAnswerMessageType::ThirdAnswerInfo)
+        .lan("")
+        .llm_answer("Let me connect you to a human agent.")
+        .roundid("")
+        .companyid("")
+        .message_end(false)
+        .build()
+        .map_err(|e| AgentError::new(e.to_string()))?;
+    Ok(AgentReply::Answers(vec![answer.into()]))
+}
+
 #[common_http::reexports::async_trait]
 impl ThirdPartyAgent for ExampleAgent {
     async fn answer(&self, request: AgentRequest) -> Result<AgentReply, AgentError> {
@@ -59,6 +76,9 @@ impl ThirdPartyAgent for ExampleAgent {
                     .as_ref()
                     .map(|p| p.variable_value.clone())
                     .unwrap_or_default();
+                if value == MENU[2] {
+                    return hand_over();
+                }
                 return Ok(AgentReply::text(format!("You chose {value}.")));
             }
             other => {
@@ -69,6 +89,9 @@ impl ThirdPartyAgent for ExampleAgent {
             }
         }
         let question = request.question.trim();
+        if question.to_lowercase().contains("human") {
+            return hand_over();
+        }
         if question.to_lowercase().contains("menu") {
             let text = "What can I help you with?";
             let menu = AgentAnswer::builder()
@@ -101,6 +124,20 @@ impl ThirdPartyAgent for ExampleAgent {
             },
         )))
     }
+}
+
+/// Serves the example agent on `listener` without a shared secret, in the background (the
+/// demo's agent, which its sandbox forwards questions to); stops when the handle is
+/// aborted.
+pub(crate) fn serve_in_background(
+    listener: tokio::net::TcpListener,
+) -> Result<tokio::task::JoinHandle<()>, CliError> {
+    let config = ServerConfig::new().without_shared_secret();
+    let app = sobot_client::server::router(ExampleAgent, config)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    Ok(tokio::spawn(async move {
+        let _ = sobot_client::server::axum::serve(listener, app).await;
+    }))
 }
 
 /// Serves the example agent until Ctrl-C.

@@ -228,6 +228,14 @@ struct RecordsArgs {
     paging: Paging,
 }
 
+/// Serves the example agent of `serve-agent` in the background, without a shared secret
+/// (for the demo's sandbox to forward questions to).
+pub(crate) fn example_agent(
+    listener: tokio::net::TcpListener,
+) -> Result<tokio::task::JoinHandle<()>, CliError> {
+    agent::serve_in_background(listener)
+}
+
 /// Runs a Sobot command.
 pub(crate) async fn run(args: SobotArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let command = match args.command {
