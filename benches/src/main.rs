@@ -8,7 +8,7 @@
 //!
 //! Flags: `--quick` (fewer rounds, no clean build timings), `--write` (rewrite the
 //! figures section of `BENCHMARKS.md`), `--only NAME[,NAME]` (per-call, export, sse,
-//! latency, stampede, tolerant, memory, footprint; an unknown name is an error).
+//! latency, stampede, tolerant, memory, sync, footprint; an unknown name is an error).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod alloc;
@@ -21,6 +21,7 @@ mod sse_decode;
 mod sse_latency;
 mod stampede;
 mod stats;
+mod sync;
 mod tolerant_decode;
 
 use std::path::Path;
@@ -59,7 +60,7 @@ impl Env {
 type Run = fn(&Env) -> Outcome<Vec<Figure>>;
 
 /// The figures, in the order of the issue (memory last: it needs `agentctl`).
-const FIGURES: [(&str, Run); 8] = [
+const FIGURES: [(&str, Run); 9] = [
     ("per-call", per_call::run),
     ("export", export::run),
     ("sse", sse_decode::run),
@@ -67,6 +68,7 @@ const FIGURES: [(&str, Run); 8] = [
     ("stampede", stampede::run),
     ("tolerant", tolerant_decode::run),
     ("memory", memory::run),
+    ("sync", sync::run),
     ("footprint", footprint::run),
 ];
 

@@ -115,7 +115,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
 }
 
 /// The release `agentctl` beside this binary (`cargo xtask bench` builds both).
-fn agentctl_path() -> Outcome<PathBuf> {
+pub(crate) fn agentctl_path() -> Outcome<PathBuf> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let path = me.with_file_name("agentctl");
     if path.is_file() {
@@ -129,7 +129,7 @@ fn agentctl_path() -> Outcome<PathBuf> {
 }
 
 /// The peak resident set size of a running process, in KiB.
-fn vm_hwm_kb(pid: u32) -> Option<u64> {
+pub(crate) fn vm_hwm_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
