@@ -48,6 +48,14 @@ async fn full_then_idle(target: &Target, quirks: bool) {
         }
     }
 
+    // Drift is stored, not fatal: quirks mode drifts, normal mode keeps to the documents.
+    let drift = common::drift_rows(target).await;
+    if quirks {
+        assert!(drift > 0, "quirks mode's drift is stored");
+    } else {
+        assert_eq!(drift, 0, "the sandbox's normal answers are documented");
+    }
+
     sandbox.reset_counts();
     let second = sync(&sandbox, &target.db(), options(until(DAYS), look_back)).await;
     for stream in Stream::ALL {

@@ -329,3 +329,65 @@ async fn a_sync_killed_at_twenty_points_then_rerun_loses_and_duplicates_nothing(
         );
     }
 }
+
+/// How many runs of a stream the database recorded.
+async fn runs(db: &Db, stream: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", db.path()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM sync_runs WHERE stream = $1")
+        .bind(stream.to_owned())
+        .fetch_one(&pool)
+        .await
+        .and_then(|r| r.try_get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    pool.close().await;
+    n
+}
+
+#[tokio::test]
+async fn every_runs_again_until_stopped() {
+    let sandbox = sandbox(60).await;
+    let db = Db::new("every");
+    let mut args = sync_args(&db, "2026-01-04 00:00:00");
+    args.extend(["--streams", "rokid-chat-logs", "--every", "1s"]);
+    let mut child = agentctl_for(&sandbox)
+        .args(&args)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    assert!(
+        child.try_wait().ok().flatten().is_none(),
+        "--every keeps running"
+    );
+    child.start_kill().unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.wait().await;
+    let n = runs(&db, "rokid-chat-logs").await;
+    assert!(n >= 2, "{n} runs in 2.6 s with --every 1s");
+}
+
+#[tokio::test]
+async fn a_vendor_that_fails_exits_1_and_the_other_streams_are_stored() {
+    let sandbox = sandbox(60).await;
+    let db = Db::new("failing");
+    let mut args = sync_args(&db, "2026-01-04 00:00:00");
+    args.extend(["--format", "json"]);
+    let mut command = agentctl_for(&sandbox);
+    command.env("ROKID_API_KEY", "not-the-key");
+    let run = output(command, &args).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("rokid-work-records"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("not-the-key"),
+        "no credential in messages"
+    );
+    let summaries = by_stream(&run.stdout);
+    for s in &summaries {
+        let failed = s["stream"].as_str().is_some_and(|n| n.starts_with("rokid"));
+        assert_eq!(s["error"].is_string(), failed, "{s}");
+        if !failed {
+            assert!(s["inserted"].as_u64() > Some(0), "{s}");
+        }
+    }
+}

@@ -268,3 +268,23 @@ pub async fn assert_each_record_once(target: &Target, sandbox: &Sandbox, stream:
         );
     }
 }
+
+/// How many deviations from the documents the database holds (`sync_drift` rows).
+pub async fn drift_rows(target: &Target) -> i64 {
+    use sqlx::Row as _;
+    sqlx::any::install_default_drivers();
+    let url = match target {
+        Target::Sqlite(path) => format!("sqlite://{}", path.display()),
+        Target::Postgres { url } => url.clone(),
+    };
+    let pool = sqlx::AnyPool::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM sync_drift")
+        .fetch_one(&pool)
+        .await
+        .and_then(|r| r.try_get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    pool.close().await;
+    n
+}
