@@ -192,9 +192,11 @@ async fn rokid_full_export_matches_generated_data() {
                 .is_some_and(|n| n.to_lowercase().contains("safety"))
         })
         .filter(|r| {
+            // Wall-clock times of the account's zone (the records carry its offset).
             r.gmt_created
                 .as_ref()
-                .map(|t| t.raw().to_owned())
+                .and_then(common_http::datetime::Timestamp::local_date_time)
+                .map(common_http::datetime::format_datetime)
                 .is_some_and(|t| {
                     t.as_str() >= "2026-01-03 00:00:00" && t.as_str() <= "2026-01-09 23:59:59"
                 })

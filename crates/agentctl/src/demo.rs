@@ -84,7 +84,8 @@ pub(crate) async fn run(out: &mut dyn Write) -> Result<(), CliError> {
         .iter()
         .find(|r| r.uid.as_deref() == Some(uid))
         .and_then(|r| r.gmt_created.as_ref())
-        .map(|t| t.raw().to_owned())
+        .and_then(common_http::datetime::Timestamp::local_date_time)
+        .map(common_http::datetime::format_datetime)
         .unwrap_or_default();
     let reports = format!(
         "rokid reports --uid {uid} --from \"{created}\" --to \"{created}\" --dir {}",

@@ -14,6 +14,18 @@ use vendor_sandbox::{Fault, ROKID_UIDS, Sandbox};
 const RECORDS_ROUTE: &str = "/ar/flow/openapi/record/page";
 const UID: &str = ROKID_UIDS[0];
 
+/// A record's creation time as `--from` / `--to` take it: the wall-clock time of the
+/// account's zone (the record carries it with its offset, `...T10:00:00.000+08:00`).
+fn created_of(record: &rokid_client::WorkRecord) -> String {
+    let local = record
+        .gmt_created
+        .as_ref()
+        .unwrap()
+        .local_date_time()
+        .unwrap();
+    common_http::datetime::format_datetime(local)
+}
+
 fn records_of(sandbox: &Sandbox, uid: &str) -> Vec<rokid_client::WorkRecord> {
     sandbox
         .data()
@@ -69,7 +81,7 @@ async fn records_one_page_and_all_pages_in_every_format() {
 async fn records_filters_reach_the_api() {
     let sandbox = sandbox().await;
     let first = records_of(&sandbox, UID).remove(0);
-    let created = first.gmt_created.as_ref().unwrap().raw().to_owned();
+    let created = created_of(&first);
     let args = [
         "rokid", "records", "--uid", UID, "--from", &created, "--to", &created,
     ];
@@ -178,8 +190,8 @@ async fn jsonl_export_prints_records_before_the_export_ends() {
 async fn reports_download_every_document_once() {
     let sandbox = sandbox().await;
     let records: Vec<_> = records_of(&sandbox, UID).into_iter().take(2).collect();
-    let from = records[0].gmt_created.as_ref().unwrap().raw().to_owned();
-    let to = records[1].gmt_created.as_ref().unwrap().raw().to_owned();
+    let from = created_of(&records[0]);
+    let to = created_of(&records[1]);
     let docs: Vec<_> = records.iter().flat_map(|r| r.documents()).collect();
     assert!(docs.len() >= 4, "report and signature of each record");
     for format in FORMATS {

@@ -110,6 +110,22 @@ pub(crate) fn fmt_time(t: PrimitiveDateTime) -> String {
     common_http::datetime::format_datetime(t)
 }
 
+/// The offset of the Rokid account's zone, in which its records' times are given.
+pub const ROKID_OFFSET: &str = "+08:00";
+
+/// A Rokid response time as the document shows it: ISO-8601 with milliseconds and the
+/// account's offset (`2026-06-17T10:00:00.000+08:00`), for a wall-clock time of that zone.
+pub(crate) fn rokid_time(t: PrimitiveDateTime) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}{ROKID_OFFSET}",
+        common_http::datetime::format_date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 impl Dataset {
     /// Generates `records` items of each kind from `seed`; document URLs start with
     /// `base_url` (the sandbox's own address).
@@ -125,7 +141,7 @@ impl Dataset {
             let name = format!("{} #{i}", rng.pick(&TASK_NAMES));
             let progress = rng.below(6);
             let video = rng.below(3) == 0;
-            let created = fmt_time(at);
+            let created = rokid_time(at);
             let mut record = json!({
                 "taskId": task_id,
                 "taskName": name,
@@ -161,7 +177,7 @@ impl Dataset {
             at += TimeSpan::seconds(30 + i64::try_from(rng.below(3600)).unwrap_or(0));
             let uid = *rng.pick(&ROKID_UIDS);
             let topic = rng.pick(&TOPICS);
-            let created = fmt_time(at);
+            let created = rokid_time(at);
             chat_logs.push(typed::<ChatLog>(json!({
                 "id": i + 1,
                 "type": rng.below(2),
@@ -218,23 +234,35 @@ impl Dataset {
             at += TimeSpan::seconds(60 + i64::try_from(rng.below(3600)).unwrap_or(0));
             let app_id = *rng.pick(&ITNIO_APP_IDS);
             let num = rng.below(500) + 1;
-            let success = rng.below(num + 1);
+            let drawn = rng.below(num + 1);
+            let topic = rng.pick(&TOPICS);
+            let status = rng.below(7);
+            // `rate` is the call progress, as the document's example gives it: the share of
+            // the numbers called, in percent, as a text without a sign ("100" when all are).
+            // Finished: every number called; waiting, failed or submitting: none yet;
+            // calling, canceled or suspended: part of them.
+            let called = match status {
+                2 => num,
+                0 | 3 | 6 => 0,
+                _ => (num + drawn) / 2,
+            };
+            let success = drawn.min(called);
             itnio_tasks.push(ItnioTask {
                 app_id,
                 task: typed::<GroupCallTask>(json!({
                     "taskId": 100_000 + i,
-                    "taskName": format!("{} campaign {i}", rng.pick(&TOPICS)),
-                    "status": rng.below(7),
-                    "rate": format!("{}%", success * 100 / num),
+                    "taskName": format!("{topic} campaign {i}"),
+                    "status": status,
+                    "rate": (called * 100 / num).to_string(),
                     "numCnt": num,
-                    "callNum": num,
+                    "callNum": called,
                     "success": success,
-                    "fail": num - success,
+                    "fail": called - success,
                     "createdTime": fmt_time(at),
                     "scriptId": rng.below(10),
                     "taskType": 3,
                     "answeredNum": success,
-                    "asr": format!("{}", success * 100 / num),
+                    "asr": format!("{}", (success * 100).checked_div(called).unwrap_or(0)),
                     "agentTotalFeetime": rng.below(10_000),
                     "agentFee": format!("{}.{:02}", rng.below(100), rng.below(100)),
                     "chargeLen": rng.below(10_000),
@@ -276,10 +304,10 @@ impl Dataset {
             let created = record
                 .gmt_created
                 .as_ref()
-                .and_then(|t| common_http::datetime::parse_datetime(&t.to_string()));
+                .and_then(common_http::datetime::Timestamp::local_date_time);
             value["taskProgress"] = json!(i64::from(round % 5));
             if let Some(created) = created {
-                value["gmtModified"] = json!(fmt_time(created + TimeSpan::minutes(minutes)));
+                value["gmtModified"] = json!(rokid_time(created + TimeSpan::minutes(minutes)));
             }
             *record = typed(value);
         }

@@ -31,7 +31,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use agent::AgentCallbacks;
-pub use data::{DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_UIDS, SOBOT_ROBOT_IDS};
+pub use data::{
+    DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_OFFSET, ROKID_UIDS, SOBOT_ROBOT_IDS,
+};
 pub use faults::{Fault, FaultKind, FaultParseError, RouteFault, Trigger};
 pub use quirks::QuirkKind;
 pub use reception::{RECEPTION_FILTERS, ReceptionFacets};

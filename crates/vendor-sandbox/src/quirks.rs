@@ -286,10 +286,12 @@ fn numberify(v: &Value, seed: u64) -> Value {
 /// The epoch seconds of a timestamp value, in either documented form.
 fn epoch_secs(v: &Value, form: TimeForm) -> Option<i64> {
     match form {
-        TimeForm::Text => v
-            .as_str()
-            .and_then(common_http::datetime::parse_datetime)
-            .map(|t| t.assume_utc().unix_timestamp()),
+        TimeForm::Text => v.as_str().and_then(|text| {
+            let t = common_http::datetime::Timestamp::new(text);
+            t.offset_date_time()
+                .map(OffsetDateTime::unix_timestamp)
+                .or_else(|| t.local_date_time().map(|t| t.assume_utc().unix_timestamp()))
+        }),
         TimeForm::EpochMs => v.as_i64().map(|ms| ms.div_euclid(1000)),
     }
 }

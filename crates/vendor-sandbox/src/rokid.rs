@@ -111,8 +111,10 @@ fn contains(haystack: Option<&str>, needle: Option<&str>) -> bool {
     }
 }
 
+/// A record's time as a wall-clock time of the account's zone (the offset it carries is
+/// that zone's; the request's bounds are in it too).
 fn time_of(t: Option<&Timestamp>) -> Option<PrimitiveDateTime> {
-    t.and_then(|t| common_http::datetime::parse_datetime(t.raw()))
+    t.and_then(Timestamp::local_date_time)
 }
 
 /// Whether `t` is within `[start, end]`; a date as the end stands for its whole day.
