@@ -168,7 +168,9 @@ pub async fn postgres(test: &str) -> Option<Target> {
     })
 }
 
-/// The test server's URL, or `None` after saying `test` is skipped.
+/// The test server's URL, or `None` after saying `test` is skipped (by name, on the
+/// test's stderr).
+#[allow(clippy::print_stderr)]
 fn postgres_url(test: &str) -> Option<String> {
     match std::env::var(POSTGRES_ENV) {
         Ok(url) if !url.trim().is_empty() => Some(url),
@@ -176,7 +178,6 @@ fn postgres_url(test: &str) -> Option<String> {
             panic!("{test}: {POSTGRES_ENV} is not set, and CI must run the PostgreSQL tests")
         }
         _ => {
-            #[allow(clippy::print_stderr)] // the skip is said by name, on the test's stderr
             eprintln!(
                 "skipped: {test} (no PostgreSQL server: set {POSTGRES_ENV}=postgres://… to run it; \
                  .ci/run starts one)"
