@@ -76,7 +76,12 @@ fn reason_text(reason: &TransferResult) -> &'static str {
     }
 }
 
-/// The rules [`HandOver`] is decided by (see the [module documentation](self)).
+/// The rules [`HandOver`] is decided by, for the answer-information messages only
+/// (`ANSWER_INFO`, `PROCESS_INFO` and their `THIRD_*` forms): a `transfer_result` other
+/// than `NO_ACTION` requires a hand-over ("used to determine whether trans-to-agent is
+/// needed"); otherwise a `robot_answer_type` in [`HandOverRules::offer_on`] offers the
+/// trans-to-agent button (the document names no values: `TRANSFER_INTENTION`, `UNKNOWN` and
+/// `PROCESS_DOING_UNKOW` by default, an assumption).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HandOverRules {

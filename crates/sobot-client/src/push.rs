@@ -36,8 +36,16 @@ use serde::Deserialize;
 use crate::client::SobotClient;
 use crate::generated::{Answer, PollingStatus, PushData, PushInfo, PushType, SobotResponse};
 
-/// How node-timeout polling runs, and the assumptions it rests on (see the
-/// [module documentation](self)).
+/// How node-timeout polling runs, and the two assumptions it rests on, since the document
+/// says neither:
+///
+/// - **the unit of `delay`** is seconds ([`PushPolling::delay_unit`]); polling lasts
+///   `delay × delay_unit` plus [`PushPolling::grace`], at most
+///   [`PushPolling::max_duration`];
+/// - **"nothing pushed yet"** is a success code whose `data` is absent, `null`, `{}`, `[]`
+///   or an object without `push_type`: polling goes on, it never stops on it. Vendor codes
+///   can be declared to mean the same ([`PushPolling::nothing_yet_codes`], none by
+///   default); any other error ends the polling with that error.
 ///
 /// ```
 /// use std::time::Duration;
