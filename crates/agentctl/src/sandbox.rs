@@ -1,5 +1,7 @@
 //! `agentctl sandbox`: the offline emulator of the three vendors, with the same options
-//! as the `vendor-sandbox` binary; prints the variables that point agentctl at it.
+//! as the `vendor-sandbox` binary; prints the variables that point agentctl at it. With
+//! `--agent-url URL` it plays Sobot calling your own agent (for example `agentctl sobot
+//! serve-agent`), so `agentctl sobot ask` / `chat` talk to that agent fully offline.
 
 use std::io::Write;
 
