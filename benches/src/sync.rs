@@ -29,7 +29,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
         .chat_logs
         .iter()
         .filter_map(|l| l.gmt_created.as_ref())
-        .filter_map(|t| common_http::datetime::parse_datetime(&t.to_string()))
+        .filter_map(common_http::datetime::Timestamp::local_date_time)
         .max()
         .ok_or("no chat log time")?;
     // The period: from the data's first day to the midnight after its last record.
@@ -194,7 +194,7 @@ fn look_back_pages(sandbox: &Sandbox, until: PrimitiveDateTime) -> Outcome<u64> 
             .chat_logs
             .iter()
             .filter_map(|l| l.gmt_created.as_ref())
-            .filter_map(|t| common_http::datetime::parse_datetime(&t.to_string()))
+            .filter_map(common_http::datetime::Timestamp::local_date_time)
             .filter(|t| *t >= start && *t < end)
             .count();
         pages += n.div_ceil(PAGE).max(1) as u64;
