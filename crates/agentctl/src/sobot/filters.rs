@@ -312,7 +312,7 @@ mod tests {
             Ok(SolveStatus::InferredSolved)
         );
         assert_eq!(choice::<ScoreLevel>("10"), Ok(ScoreLevel::Score10));
-        let err = choice::<StatisticsSource>("H5").unwrap_err();
+        let err = choice::<StatisticsSource>("H5").err().unwrap_or_default();
         assert!(err.contains("wap") && err.contains("mobile site"), "{err}");
         assert!(choice::<ScoreLevel>("11").is_err());
         assert_eq!(yes_no("Yes"), Ok(1));
