@@ -43,7 +43,8 @@ pub(crate) struct AgentSettings {
     pub(crate) params: Map<String, Value>,
 }
 
-/// The callbacks an agent sent the sandbox, in arrival order.
+/// The callbacks an agent sent the sandbox, in arrival order (the last [`AGENT_KEPT`] of
+/// each).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AgentCallbacks {
@@ -51,6 +52,17 @@ pub struct AgentCallbacks {
     pub callback_list: Vec<Value>,
     /// The bodies posted to `question_call_back` (one `ThirdAlgorithmRespVo` each).
     pub question_call_back: Vec<Value>,
+}
+
+/// How many bodies sent to the agent, and of each callback, a sandbox keeps (the oldest go
+/// first): a standalone sandbox serving an agent for days keeps bounded memory.
+pub const AGENT_KEPT: usize = 1000;
+
+fn keep(list: &mut Vec<Value>, body: Value) {
+    if list.len() >= AGENT_KEPT {
+        list.remove(0);
+    }
+    list.push(body);
 }
 
 /// What the sandbox knows of one forwarded question, to fill the visitor's answers.
@@ -325,7 +337,7 @@ fn http(state: &Shared) -> &reqwest::Client {
 pub(crate) async fn forward_plain(state: &Shared, url: &str, q: &AskRequest) -> Response {
     let settings = lock(&state.agent).clone();
     let (body, visit) = agent_request(state, &settings, q, false);
-    lock(&state.agent_sent).push(body.clone());
+    keep(&mut lock(&state.agent_sent), body.clone());
     let sent = http(state)
         .post(url)
         .timeout(Duration::from_secs(30))
@@ -379,7 +391,7 @@ fn event(item: &Value) -> Bytes {
 pub(crate) async fn forward_stream(state: &Shared, url: &str, q: &AskRequest) -> Response {
     let settings = lock(&state.agent).clone();
     let (body, visit) = agent_request(state, &settings, q, true);
-    lock(&state.agent_sent).push(body.clone());
+    keep(&mut lock(&state.agent_sent), body.clone());
     let sent = http(state)
         .post(url)
         .header(header::ACCEPT, "text/event-stream")
@@ -489,7 +501,7 @@ pub(crate) async fn callback_list(
     if !body.get("algorithm_resp_vos").is_some_and(Value::is_array) {
         return reply(PARAM_ERROR, "algorithm_resp_vos (a list) is required", None);
     }
-    lock(&state.agent_callbacks).callback_list.push(body);
+    keep(&mut lock(&state.agent_callbacks).callback_list, body);
     reply(sobot_client::codes::SUCCESS, "success", None)
 }
 
@@ -512,7 +524,7 @@ pub(crate) async fn question_call_back(
             None,
         );
     }
-    lock(&state.agent_callbacks).question_call_back.push(body);
+    keep(&mut lock(&state.agent_callbacks).question_call_back, body);
     reply(sobot_client::codes::SUCCESS, "success", None)
 }
 
@@ -534,6 +546,17 @@ pub(crate) fn client() -> reqwest::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_last_bodies_are_kept() {
+        let mut list = Vec::new();
+        for i in 0..=AGENT_KEPT {
+            keep(&mut list, json!(i));
+        }
+        assert_eq!(list.len(), AGENT_KEPT);
+        assert_eq!(list[0], json!(1));
+        assert_eq!(list[AGENT_KEPT - 1], json!(AGENT_KEPT));
+    }
 
     #[test]
     fn card_keys_change_case_both_ways() {

@@ -30,7 +30,7 @@ use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use agent::AgentCallbacks;
+pub use agent::{AGENT_KEPT, AgentCallbacks};
 pub use data::{
     DATA_EPOCH, Dataset, ITNIO_APP_IDS, ItnioTask, ROKID_OFFSET, ROKID_UIDS, SOBOT_ROBOT_IDS,
 };
@@ -615,12 +615,14 @@ impl Sandbox {
         lock(&self.inner.agent).batch_test = on;
     }
 
-    /// The `ThirdAlgorithmReqVo` bodies sent to the agent so far, in order.
+    /// The `ThirdAlgorithmReqVo` bodies sent to the agent so far, in order (the last
+    /// [`AGENT_KEPT`]).
     pub fn agent_requests(&self) -> Vec<serde_json::Value> {
         lock(&self.inner.agent_sent).clone()
     }
 
-    /// The callbacks the agent sent (`callback_list`, `question_call_back`) so far.
+    /// The callbacks the agent sent (`callback_list`, `question_call_back`) so far (the last
+    /// [`AGENT_KEPT`] of each).
     pub fn agent_callbacks(&self) -> AgentCallbacks {
         lock(&self.inner.agent_callbacks).clone()
     }
