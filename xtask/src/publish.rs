@@ -327,22 +327,26 @@ fn workspace() -> crate::Result<Workspace> {
 // Running commands
 // ---------------------------------------------------------------------------------------
 
-/// A finished command: whether it succeeded, and its stdout and stderr together.
+/// A finished command: whether it succeeded, its stdout and stderr together, and its
+/// stdout alone.
 #[derive(Debug)]
 struct Ran {
     success: bool,
     output: String,
+    stdout: String,
 }
 
 fn run_cmd(cmd: &mut Command) -> crate::Result<Ran> {
     let output = cmd
         .output()
         .map_err(|e| format!("could not run {:?}: {e}", cmd.get_program()))?;
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut text = stdout.clone();
     text.push_str(&String::from_utf8_lossy(&output.stderr));
     Ok(Ran {
         success: output.status.success(),
         output: text,
+        stdout,
     })
 }
 
@@ -350,17 +354,6 @@ fn cargo() -> Command {
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(crate::workspace_root());
     cmd
-}
-
-/// The last `n` lines of a command's output, indented, for a failure message.
-fn tail(output: &str, n: usize) -> String {
-    let lines: Vec<&str> = output.lines().collect();
-    let start = lines.len().saturating_sub(n);
-    lines[start..]
-        .iter()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// A failed cargo command's output without its progress lines (at most 300 lines), indented.
@@ -758,7 +751,9 @@ fn tests(ws: &Workspace, options: Options, rows: &mut [Row]) -> crate::Result {
                 .current_dir(dir)
                 .env("CARGO_TARGET_DIR", &target)
                 // As the workspace's dev profile: less debug info, faster links.
-                .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+                .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
+                // A failure's panic message, not a page of backtrace.
+                .env("RUST_BACKTRACE", "0");
             for patch in &patches {
                 cmd.arg("--config").arg(patch);
             }
@@ -779,17 +774,61 @@ fn tests(ws: &Workspace, options: Options, rows: &mut [Row]) -> crate::Result {
                 seconds(started)
             );
             if !ran.success {
-                eprintln!("{}", tail(&ran.output, 60));
-                outcome = Outcome::Failed(format!(
-                    "{shown}: {} (output above)",
-                    first_error(&ran.output)
-                ));
+                let failures = test_failures(&ran.stdout);
+                if failures.is_empty() {
+                    eprintln!("{}", diagnostics(&ran.output));
+                } else {
+                    eprintln!("{failures}");
+                }
+                let why = failed_test(&ran.stdout).unwrap_or_else(|| first_error(&ran.output));
+                outcome = Outcome::Failed(format!("{shown}: {why} (output above)"));
                 break;
             }
         }
         row.set("tests", outcome);
     }
     Ok(())
+}
+
+/// The `failures:` sections of libtest's output (at most 150 lines), indented.
+fn test_failures(stdout: &str) -> String {
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in stdout.lines() {
+        if line == "failures:" {
+            inside = true;
+        } else if line.starts_with("test result: ") {
+            inside = false;
+        }
+        if inside {
+            lines.push(format!("    {line}"));
+        }
+    }
+    let shown = lines.len().min(150);
+    let mut text = lines[..shown].join("\n");
+    if lines.len() > shown {
+        let _ = write!(text, "\n    ... ({} more lines)", lines.len() - shown);
+    }
+    text
+}
+
+/// The first failed test and its panic message: `name: message`.
+fn failed_test(stdout: &str) -> Option<String> {
+    let mut lines = stdout.lines();
+    let name = lines.find_map(|l| {
+        l.strip_prefix("---- ")
+            .and_then(|r| r.strip_suffix(" stdout ----"))
+    })?;
+    let message = lines
+        .skip_while(|l| !l.contains("panicked at"))
+        .nth(1)
+        .unwrap_or("")
+        .trim();
+    let mut message: String = message.chars().take(160).collect();
+    if message.is_empty() {
+        message = "failed".to_owned();
+    }
+    Some(format!("{name}: {message}"))
 }
 
 /// The number of tests that passed, summed over the `test result:` lines.

@@ -77,6 +77,37 @@ test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out";
 }
 
 #[test]
+fn a_failed_test_is_named_with_its_panic_message() {
+    let stdout = "running 2 tests
+test ok_one ... ok
+test bad_one ... FAILED
+
+failures:
+
+---- bad_one stdout ----
+
+thread 'bad_one' (1) panicked at src/x.rs:3:5:
+No rustls crypto provider is configured.
+note: run with `RUST_BACKTRACE=1`
+
+
+failures:
+    bad_one
+
+test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out
+";
+    assert_eq!(
+        failed_test(stdout).as_deref(),
+        Some("bad_one: No rustls crypto provider is configured.")
+    );
+    let section = test_failures(stdout);
+    assert!(section.starts_with("    failures:"), "{section}");
+    assert!(section.contains("---- bad_one stdout ----"), "{section}");
+    assert!(!section.contains("test ok_one"), "{section}");
+    assert_eq!(failed_test("test result: ok. 1 passed"), None);
+}
+
+#[test]
 fn rust_versions_compare_as_numbers() {
     let v = |s| RustVersion::parse(s).unwrap();
     assert_eq!(v("1.88"), RustVersion(1, 88, 0));
