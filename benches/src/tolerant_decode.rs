@@ -281,7 +281,8 @@ impl Rng {
 /// The `data` of a Rokid work-record page of `n` records: every documented field of every
 /// record filled, in the documented order, with varied values (names and chat in English
 /// and Chinese, escaped quotes and newlines, `result` as JSON text, empty upload times and
-/// URLs now and then), like the record of `tests/fixtures/rokid/list_work_records`.
+/// URLs now and then), like the record of
+/// `crates/rokid-client/tests/fixtures/list_work_records.response.json`.
 fn page_body(n: usize) -> Vec<u8> {
     const TASKS: &[&str] = &[
         "Daily Inspection",
