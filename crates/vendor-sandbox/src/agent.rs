@@ -19,7 +19,6 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 use sobot_client::{AgentRequest, AskRequest};
 
-use crate::data::typed;
 use crate::sobot::{PARAM_ERROR, check_token, ok, reply};
 use crate::{Shared, lock};
 
@@ -133,9 +132,12 @@ fn agent_request(
         body["runtimeid"] = json!(format!("run-{}", state.new_id()));
         body["questionid"] = json!(format!("q-{}", state.new_id()));
     }
-    // Sent as the client crate's model serialises it, so the two cannot drift apart.
-    let typed: AgentRequest = typed(body.clone());
-    let body = serde_json::to_value(typed).unwrap_or(body);
+    // Sent as the client crate's model serialises it, so the two cannot drift apart; a
+    // visitor's card the model cannot read (a required card field missing) goes as built.
+    let body = serde_json::from_value::<AgentRequest>(body.clone())
+        .ok()
+        .and_then(|typed| serde_json::to_value(typed).ok())
+        .unwrap_or(body);
     let visit = Visit {
         roundid,
         msgid: state.new_id(),

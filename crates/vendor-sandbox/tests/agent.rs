@@ -137,6 +137,34 @@ async fn a_plain_question_reaches_the_agent_and_its_answer_the_visitor() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_click_reaches_the_agent_with_the_card_in_snake_case() {
+    let (sb, _server) = setup().await;
+    let raw = Raw::new(&sb).await;
+    let card = json!({
+        "cardStyle": "0", "cardType": "1", "cardForm": "1", "cardGuide": "Pick one",
+        "customCards": [{
+            "customCardName": {"variableId": "v-name", "paramValue": "Sandbox tablet"},
+            "customMenus": [{"menuType": 0, "menuName": "Buy", "menuLink": null}]
+        }]
+    });
+    let mut click = question(r#"[{"variableValue":"Sandbox tablet"}]"#);
+    click["input_type_enum"] = json!("PROCESS_CARD_CLICK");
+    click["show_question"] = json!(card.to_string());
+    click["interface_info"] = card;
+    let body = raw.post(ANSWER_NO_STREAM, &click).await;
+    assert_eq!(
+        body["data"][0]["answer"], "received a PROCESS_CARD_CLICK click",
+        "{body}"
+    );
+    let sent = &sb.agent_requests()[0];
+    assert_eq!(sent["input_type_enum"], "PROCESS_CARD_CLICK");
+    assert_eq!(sent["interface_info"]["card_style"], "0", "{sent}");
+    let name = &sent["interface_info"]["custom_cards"][0]["custom_card_name"];
+    assert_eq!(name["param_value"], "Sandbox tablet", "{sent}");
+    assert_eq!(name["variableid"], "v-name", "{sent}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_question_is_relayed_event_by_event() {
     let (sb, _server) = setup().await;
     let raw = Raw::new(&sb).await;
