@@ -20,7 +20,9 @@ const CALLS: usize = 2_000;
 pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
     // Few records: the server's own filtering stays cheap, so the client's share shows.
     let sandbox = env.sandbox(Sandbox::builder().records(200))?;
-    let http = reqwest::Client::builder()
+    // The raw baseline: reqwest with the same TLS backend (no TLS is spoken on loopback,
+    // but a build without a provider must get one to build a client at all).
+    let http = common_http::http_client_builder()
         .build()
         .map_err(|e| format!("reqwest client: {e}"))?;
     let rounds = if env.quick { 5 } else { 10 };

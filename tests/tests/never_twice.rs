@@ -289,7 +289,9 @@ async fn inbound(sandbox: &Sandbox, sobot_api: &str) -> (String, Arc<RecordingSl
 /// Asks the inbound server one question owing `callback`, and waits until the callback
 /// ended; returns how it ended.
 async fn ask_inbound(url: &str, callback: Callback, roundid: &str, events: &Events) -> String {
-    let response = reqwest::Client::new()
+    let response = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(url)
         .json(&callback.question(roundid))
         .send()

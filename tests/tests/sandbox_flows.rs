@@ -586,7 +586,9 @@ async fn itnio_skewed_clock_is_recovered_by_one_resign() {
 async fn itnio_rejects_bad_signatures_and_sizes() {
     let sandbox = start(5).await;
     let c = sandbox.credentials();
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let url = format!("{}/voice/group/call/query", sandbox.base_url());
     let body = serde_json::json!({"current": 1, "size": 101, "params": {
         "strTime": "2026-01-01 00:00:00", "endTime": "2026-02-01 00:00:00", "taskType": 3}});

@@ -49,7 +49,9 @@ async fn json(response: reqwest::Response) -> Value {
 #[tokio::test]
 async fn rokid_answers_have_every_documented_field() {
     let sandbox = Sandbox::start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let key = &sandbox.credentials().rokid_api_key;
     let uid = &sandbox.data().work_records[0].uid;
     let base = &sandbox.urls().rokid;
@@ -95,7 +97,9 @@ async fn itnio_answers_have_every_documented_field() {
     let mut body = fixture("itnio/list_group_call_tasks.request.json");
     body["params"]["strTime"] = "2000-01-01 00:00:00".into();
     body["params"]["endTime"] = "2100-01-01 00:00:00".into();
-    let response = reqwest::Client::new()
+    let response = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("{}/voice/group/call/query", sandbox.urls().itnio))
         .header("Api-Key", &c.itnio_api_key)
         .header("Timestamp", &timestamp)
@@ -115,7 +119,9 @@ async fn itnio_answers_have_every_documented_field() {
 async fn sobot_token_answer_has_every_documented_field() {
     let sandbox = Sandbox::start().await.unwrap();
     let c = sandbox.credentials();
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let create_time = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

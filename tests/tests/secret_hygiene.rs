@@ -485,7 +485,9 @@ async fn sobot_flows(
 ) {
     let proxy = Arc::new(Proxy {
         upstream: sandbox.base_url().to_owned(),
-        http: reqwest::Client::new(),
+        http: common_http::http_client_builder()
+            .build()
+            .expect("HTTP client"),
         secrets: secrets.clone(),
         callbacks: AtomicU64::new(0),
     });
@@ -750,7 +752,9 @@ async fn inbound_flows(
     secrets.add("inbound shared secret", shared.clone());
     let proxy = Arc::new(Proxy {
         upstream: sandbox.base_url().to_owned(),
-        http: reqwest::Client::new(),
+        http: common_http::http_client_builder()
+            .build()
+            .expect("HTTP client"),
         secrets: secrets.clone(),
         callbacks: AtomicU64::new(0),
     });
@@ -780,7 +784,9 @@ async fn inbound_flows(
             }),
         );
     let url = serve(app).await;
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
 
     let question = |stream: bool, copilot: bool, runtimeid: Option<&str>, secret: &str| {
         let mut body = fixture("sobot/third_algorithm_req_vo.model.json");

@@ -150,7 +150,9 @@ async fn sobot_mock() -> (MockServer, SobotClient) {
 }
 
 async fn post_json(url: &str, body: &Value) -> reqwest::Response {
-    reqwest::Client::new()
+    common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(url)
         .json(body)
         .send()
@@ -398,7 +400,9 @@ async fn assert_json_error(response: reqwest::Response, status: u16, kind: &str)
 #[tokio::test]
 async fn malformed_or_incomplete_json_is_a_400() {
     let url = serve(router(Scripted, open())).await;
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     for body in ["{not json", "[]", r#"{"question":"hi"}"#, ""] {
         let response = http
             .post(&url)
@@ -614,7 +618,9 @@ async fn enterprise_payload_extractor() {
             "docId": "d-9", "custom": {"orderNo": "42"},
         })
     );
-    let response = reqwest::Client::new()
+    let response = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(&url)
         .header("content-type", "application/json")
         .body("{oops")
@@ -650,7 +656,9 @@ async fn enterprise_payload_reads_a_form_body_with_a_top_level_token() {
     let post_body = |content_type: &'static str, body: Vec<u8>| {
         let url = url.clone();
         async move {
-            reqwest::Client::new()
+            common_http::http_client_builder()
+                .build()
+                .expect("HTTP client")
                 .post(&url)
                 .header("content-type", content_type)
                 .body(body)

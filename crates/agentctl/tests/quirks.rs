@@ -205,7 +205,9 @@ fn records_in(body: &str, pointer: &[&str]) -> Vec<String> {
 
 /// Every record of a listing as the sandbox sends it, page by page.
 async fn every_record(sandbox: &Sandbox, listing: Listing, count: usize) -> Vec<String> {
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let pages = i32::try_from(count.div_ceil(PAGE_SIZE as usize)).unwrap();
     let mut all = Vec::new();
     for page in 1..=pages {
@@ -389,7 +391,9 @@ async fn one_page_keeps_its_unreadable_records_too() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 20);
     assert!(run.stderr.contains(WARNING), "{}", run.stderr);
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let mut sent = Listing::RokidChatLogs.page(&sandbox, &http, 1).await;
     // That page had PAGE_SIZE records; the first 7 of the 20 are the same records.
     sent.truncate(PAGE_SIZE as usize);

@@ -327,7 +327,9 @@ async fn serve_agent_answers_sobot_questions() {
             }
         }
         let url = url.unwrap();
-        let http = reqwest::Client::new();
+        let http = common_http::http_client_builder()
+            .build()
+            .expect("HTTP client");
         let refused = http
             .post(&url)
             .json(&question("hello", None))

@@ -34,7 +34,7 @@ pub use request::{RequestOptions, RequestSpec};
 pub use retry::{RetryPolicy, SleepFuture, Sleeper, TokioSleeper, parse_retry_after};
 pub use secret::{Secret, constant_time_eq};
 pub use stream::{ByteStream, JsonEvents, SseStream};
-pub use tls::BACKEND as TLS_BACKEND;
+pub use tls::{BACKEND as TLS_BACKEND, http_client_builder};
 
 /// Re-exports the crates whose types appear in this crate's public API.
 pub mod reexports {

@@ -26,6 +26,34 @@ pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::Clie
     backend::configure(builder)
 }
 
+/// A `reqwest::ClientBuilder` with the TLS backend of this build, the one the clients
+/// use: start a client of your own from it (for `http_client`, with a proxy or other pool
+/// settings), or any other HTTPS client of the program.
+///
+/// With the rustls features, reqwest is built without a provider of its own
+/// (`rustls-no-provider`: the choice between *ring* and aws-lc-rs is this crate's). So
+/// that a plain `reqwest::Client::new()` elsewhere in the program works too, this
+/// function, like every client this crate builds, installs the chosen provider as the
+/// process default when none is installed yet; a provider the application installed
+/// first is left alone.
+///
+/// ```
+/// let http = common_http::http_client_builder()
+///     .pool_max_idle_per_host(4)
+///     .build()?;
+/// # let _ = http;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder();
+    match configure(builder) {
+        Ok(builder) => builder,
+        // Only a provider without a safe protocol version fails, which ring and aws-lc-rs
+        // are not; reqwest's own configuration is the fallback.
+        Err(_) => reqwest::Client::builder(),
+    }
+}
+
 /// The backend's name, for diagnostics (`agentctl doctor`, bug reports).
 pub const BACKEND: &str = backend::NAME;
 
@@ -87,6 +115,14 @@ mod backend {
     pub(super) fn configure(
         builder: reqwest::ClientBuilder,
     ) -> Result<reqwest::ClientBuilder, String> {
+        static DEFAULT: std::sync::Once = std::sync::Once::new();
+        // Other reqwest clients of the process (built without a provider of their own)
+        // need a process default; an application's own is kept (install fails then).
+        DEFAULT.call_once(|| {
+            if CryptoProvider::get_default().is_none() {
+                let _ = provider().install_default();
+            }
+        });
         let provider = Arc::new(provider());
         let versions = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
@@ -131,6 +167,13 @@ mod backend {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_plain_reqwest_client_works_once_the_backend_is_set_up() {
+        let _ = super::http_client_builder().build().expect("client built");
+        // Built without a provider of reqwest's own: this panics unless one is installed.
+        let _ = reqwest::Client::new();
+    }
+
     #[test]
     fn the_default_backend_builds_a_client() {
         let builder = super::configure(reqwest::Client::builder()).expect("TLS configured");

@@ -55,7 +55,9 @@ fn question() -> String {
 
 /// POSTs `body` with `content_type` (none if `None`); returns the status and JSON body.
 async fn post(server: &Server, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
+    let mut request = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("http://{}/", server.addr))
         .body(body);
     if let Some(content_type) = content_type {
@@ -128,7 +130,9 @@ async fn oversize_bodies_get_413_announced_or_not() {
     // Chunked, without a Content-Length: refused once the limit is crossed.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         big.chunks(1024).map(|c| Ok(c.to_vec())).collect();
-    let response = reqwest::Client::new()
+    let response = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .post(format!("http://{}/", server.addr))
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))

@@ -7,7 +7,6 @@ mod common;
 
 use common::now;
 use common_http::datetime::{Timestamp, format_datetime};
-use common_http::reexports::reqwest;
 use serde_json::{Value, json};
 use vendor_sandbox::{ROKID_OFFSET, ROKID_UIDS, Sandbox};
 
@@ -20,7 +19,9 @@ async fn sandbox() -> Sandbox {
 }
 
 async fn rokid(sb: &Sandbox, path: &str, query: &[(&str, String)]) -> Value {
-    reqwest::Client::new()
+    common_http::http_client_builder()
+        .build()
+        .expect("HTTP client")
         .get(format!("{}{path}", sb.base_url()))
         .bearer_auth(&sb.credentials().rokid_api_key)
         .query(query)
@@ -139,7 +140,7 @@ async fn itnio_rate_is_the_call_progress_in_percent() {
     let sb = sandbox().await;
     let c = sb.credentials();
     let ts = now();
-    let page: Value = reqwest::Client::new()
+    let page: Value = common_http::http_client_builder().build().expect("HTTP client")
         .post(format!("{}{TASKS}", sb.base_url()))
         .header("Api-Key", &c.itnio_api_key)
         .header("Timestamp", ts.to_string())

@@ -44,7 +44,9 @@ impl<'a> Raw<'a> {
     fn new(sb: &'a Sandbox) -> Self {
         Self {
             sb,
-            http: reqwest::Client::new(),
+            http: common_http::http_client_builder()
+                .build()
+                .expect("HTTP client"),
             token: None,
         }
     }
@@ -376,7 +378,9 @@ async fn every_kind_appears_in_a_few_pages_and_one_stream() {
 
     // 7. Sobot's errcode spelling of "token invalid".
     let mut raw = Raw::new(&sb);
-    let http = reqwest::Client::new();
+    let http = common_http::http_client_builder()
+        .build()
+        .expect("HTTP client");
     let body: Value = http
         .post(raw.url(RECORDS))
         .header("token", "not-a-token")

@@ -34,7 +34,9 @@ impl<'a> Raw<'a> {
     pub(crate) async fn new(sb: &'a Sandbox) -> Self {
         Self {
             sb,
-            http: reqwest::Client::new(),
+            http: common_http::http_client_builder()
+                .build()
+                .expect("HTTP client"),
         }
     }
 
