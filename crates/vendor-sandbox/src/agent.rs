@@ -337,6 +337,19 @@ fn http(state: &Shared) -> &reqwest::Client {
 /// non-streamed answer list: the non-`MESSAGE` answers, the `MESSAGE` text joined into the
 /// first one when it has none (or one `ANSWER_INFO` of that text when there is no other).
 pub(crate) async fn forward_plain(state: &Shared, url: &str, q: &AskRequest) -> Response {
+    match ask_plain(state, url, q).await {
+        Ok(infos) => ok(Value::Array(infos)),
+        Err(e) => reply(AGENT_FAILED, &e, None),
+    }
+}
+
+/// The visitor's non-streamed answer list from the agent (see [`forward_plain`]), or why
+/// there is none.
+pub(crate) async fn ask_plain(
+    state: &Shared,
+    url: &str,
+    q: &AskRequest,
+) -> Result<Vec<Value>, String> {
     let settings = lock(&state.agent).clone();
     let (body, visit) = agent_request(state, &settings, q, false);
     keep(&mut lock(&state.agent_sent), body.clone());
@@ -353,11 +366,7 @@ pub(crate) async fn forward_plain(state: &Shared, url: &str, q: &AskRequest) -> 
         },
         Ok(r) => Err(format!("the agent answered HTTP {}", r.status().as_u16())),
         Err(e) => Err(format!("the agent could not be reached: {e}")),
-    };
-    let answers = match answers {
-        Ok(a) => a,
-        Err(e) => return reply(AGENT_FAILED, &e, None),
-    };
+    }?;
     let visitor: Vec<Value> = answers.iter().map(|a| to_visitor(a, &visit)).collect();
     let (messages, mut infos): (Vec<Value>, Vec<Value>) = visitor
         .into_iter()
@@ -373,12 +382,12 @@ pub(crate) async fn forward_plain(state: &Shared, url: &str, q: &AskRequest) -> 
     } else if !joined.is_empty() && infos[0]["answer"].as_str().is_none_or(str::is_empty) {
         infos[0]["answer"] = json!(joined);
     }
-    ok(Value::Array(infos))
+    Ok(infos)
 }
 
 /// The code the sandbox answers a non-streamed question with when the agent failed (the
 /// document names none).
-const AGENT_FAILED: &str = "100020";
+pub(crate) const AGENT_FAILED: &str = "100020";
 
 fn event(item: &Value) -> Bytes {
     let body =

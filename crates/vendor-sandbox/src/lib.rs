@@ -265,13 +265,13 @@ impl SandboxBuilder {
     }
 
     /// Plays Sobot calling your own agent: a visitor question to the Sobot answer endpoints
-    /// (`answer`, streamed; `answer_no_stream`) is forwarded to the agent at `url` as
-    /// Sobot's "Integration With Third-party AI Agents" does (a `ThirdAlgorithmReqVo` body
-    /// with `req_stream` true or false), and the agent's answers are relayed to the visitor
-    /// (`THIRD_ANSWER_INFO` / `THIRD_PROCESS_INFO` as `ANSWER_INFO` / `PROCESS_INFO`). The
-    /// agent's callbacks to `callback_list` and `question_call_back` are received (see
-    /// [`Sandbox::agent_callbacks`]). Plain HTTP only. Default: no agent, the scripted bot
-    /// answers.
+    /// (`answer`, streamed; `answer_no_stream` and `answer_with_call_back`, not streamed) is
+    /// forwarded to the agent at `url` as Sobot's "Integration With Third-party AI Agents"
+    /// does (a `ThirdAlgorithmReqVo` body with `req_stream` true or false), and the agent's
+    /// answers are relayed to the visitor (`THIRD_ANSWER_INFO` / `THIRD_PROCESS_INFO` as
+    /// `ANSWER_INFO` / `PROCESS_INFO`). The agent's callbacks to `callback_list` and
+    /// `question_call_back` are received (see [`Sandbox::agent_callbacks`]). Plain HTTP only.
+    /// Default: no agent, the scripted bot answers.
     pub fn agent_url(mut self, url: impl Into<String>) -> Self {
         self.agent.url = Some(url.into());
         self

@@ -628,11 +628,12 @@ fn push_body(
 /// The agent to forward this question to: the configured agent URL, unless the question's
 /// chat has ended (the sandbox answers that itself, as Sobot does).
 fn agent_url(state: &Shared, request: &AskRequest) -> Option<String> {
+    agent_url_for(state, request.ai_agent_cid.as_deref())
+}
+
+fn agent_url_for(state: &Shared, cid: Option<&str>) -> Option<String> {
     let url = lock(&state.agent).url.clone()?;
-    let ended = request
-        .ai_agent_cid
-        .as_ref()
-        .is_some_and(|cid| lock(&state.sobot).ended.get(cid).copied().unwrap_or(false));
+    let ended = cid.is_some_and(|cid| lock(&state.sobot).ended.get(cid).copied().unwrap_or(false));
     (!ended).then_some(url)
 }
 
@@ -775,15 +776,30 @@ async fn ask_with_callback(
             None,
         );
     };
-    let s = script(&state, &Question::from(&request));
-    let msgid = s
-        .infos
+    let infos = match agent_url_for(&state, request.ai_agent_cid.as_deref()) {
+        // Forwarded to the agent as a non-streamed question (the answer goes to the URL).
+        Some(url) => {
+            let mut ask = serde_json::to_value(&request).unwrap_or_default();
+            if ask.get("msg_type").is_none_or(Value::is_null) {
+                ask["msg_type"] = json!("TEXT");
+            }
+            let Ok(ask) = serde_json::from_value::<AskRequest>(ask) else {
+                return reply(PARAM_ERROR, "invalid request body", None);
+            };
+            match crate::agent::ask_plain(&state, &url, &ask).await {
+                Ok(infos) => infos,
+                Err(e) => return reply(crate::agent::AGENT_FAILED, &e, None),
+            }
+        }
+        None => script(&state, &Question::from(&request)).infos,
+    };
+    let msgid = infos
         .first()
         .and_then(|i| i.get("msgid"))
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let first = s.infos.first().cloned().unwrap_or(Value::Null);
+    let first = infos.first().cloned().unwrap_or(Value::Null);
     let push = json!({
         "msgid": msgid,
         "bizid": request.biz_id,
@@ -806,7 +822,7 @@ async fn ask_with_callback(
             push,
         },
     );
-    let payload = envelope_value(SUCCESS, "success", Some(Value::Array(s.infos)));
+    let payload = envelope_value(SUCCESS, "success", Some(Value::Array(infos)));
     let poster = state;
     tokio::spawn(async move {
         let client = poster.agent_http.clone();

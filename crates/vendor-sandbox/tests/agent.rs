@@ -165,6 +165,45 @@ async fn a_card_click_reaches_the_agent_with_the_card_in_snake_case() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_asynchronous_question_is_answered_by_the_agent_at_the_callback_url() {
+    use sobot_client::server::axum::{Json, Router, routing::post};
+    let (sb, _server) = setup().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let hook = Router::new().route(
+        "/hook",
+        post(move |Json(body): Json<Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(body);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _hook = tokio::spawn(async move {
+        let _ = sobot_client::server::axum::serve(listener, hook).await;
+    });
+    let raw = Raw::new(&sb).await;
+    let mut ask = question("call me back");
+    ask["call_back_url"] = json!(format!("http://{addr}/hook"));
+    let ack = raw
+        .post("/ai-agent-open/ask/answer_with_call_back", &ask)
+        .await;
+    assert_eq!(ack["ret_code"], "000000", "{ack}");
+    let posted = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        posted["data"][0]["answer"], "You said: call me back",
+        "{posted}"
+    );
+    assert_eq!(posted["data"][0]["msgid"], ack["data"]["msgid"]);
+    assert_eq!(sb.agent_requests()[0]["req_stream"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_question_is_relayed_event_by_event() {
     let (sb, _server) = setup().await;
     let raw = Raw::new(&sb).await;
