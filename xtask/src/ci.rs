@@ -114,19 +114,30 @@ pub(crate) fn run(args: &[String]) -> crate::Result {
 }
 
 /// The fixtures must be exactly what the vendor docs hold. The docs live in `shared/`
-/// beside the clone: CI (`CI=true`) must have them; elsewhere their absence is reported
-/// and the step skipped, so a lone clone can still run the rest.
+/// beside the clone: CI (`CI=true`) must have them; elsewhere (a contributor's clone) their
+/// absence is said by name and the check skipped, so the rest of the checks still run.
 fn fixtures_check() -> crate::Result {
     let docs = crate::workspace_root().join("../shared/vendor-docs");
-    if !docs.is_dir() && std::env::var("CI").map_or(true, |v| v != "true") {
-        eprintln!(
-            "xtask ci: fixtures: skipped ({} not found; CI requires it)",
-            docs.display()
-        );
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    if let Some(reason) = skip_fixtures_check(docs.is_dir(), ci, &docs.display().to_string()) {
+        eprintln!("xtask ci: {reason}");
         return Ok(());
     }
     eprintln!("xtask ci: fixtures: cargo xtask fixtures --check");
     crate::fixtures::run(&["--check".into()])
+}
+
+/// Why the fixtures-versus-documents check is skipped, or `None` when it runs: it runs
+/// whenever the documents are there, and always under CI (where missing documents fail
+/// it).
+fn skip_fixtures_check(docs_present: bool, ci: bool, docs: &str) -> Option<String> {
+    (!docs_present && !ci).then(|| {
+        format!(
+            "the fixtures-versus-documents check is SKIPPED: the vendor documents are not at \
+             {docs} (a clone without `shared/` beside it); every other check runs, and under \
+             CI=true this one does too"
+        )
+    })
 }
 
 fn cargo(step: &str, args: &[&str]) -> crate::Result {
@@ -214,6 +225,25 @@ fn offending_crates(tree: &str, forbidden: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fixtures_check_is_skipped_by_name_only_off_ci_without_documents() {
+        let skipped = skip_fixtures_check(false, false, "../shared/vendor-docs");
+        assert!(
+            skipped
+                .as_deref()
+                .is_some_and(|r| r.contains("fixtures-versus-documents")
+                    && r.contains("SKIPPED")
+                    && r.contains("../shared/vendor-docs")),
+            "{skipped:?}"
+        );
+        assert_eq!(
+            skip_fixtures_check(false, true, "x"),
+            None,
+            "CI runs it (and fails)"
+        );
+        assert_eq!(skip_fixtures_check(true, false, "x"), None);
+    }
 
     #[test]
     fn finds_forbidden_crates_by_name_only() {
