@@ -55,8 +55,18 @@ pub(crate) struct Written {
     pub(crate) kept_raw: u64,
 }
 
-/// The most rows one statement carries (SQLite allows 32,766 parameters per statement).
+/// The most parameters one statement carries (SQLite allows 32,766).
 const MAX_PARAMETERS: usize = 30_000;
+
+/// The `index`-th (1-based) parameter of a statement. PostgreSQL numbers them (`$1`); for
+/// SQLite the bulk statements use anonymous `?` (numbered by position): its lookup of a
+/// numbered parameter's name is linear, which made binding a page of rows quadratic.
+fn parameter(backend: Backend, index: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${index}"),
+    }
+}
 
 impl Store {
     /// Opens (creating it if need be) the database at `target`: a `postgres://` or
@@ -162,7 +172,9 @@ impl Store {
         let per_row = FIXED_COLUMNS.len() + table.columns.len();
         let mut written = Written::default();
         for chunk in rows.chunks((MAX_PARAMETERS / per_row).max(1)) {
-            let known = existing(&mut tx, table, chunk).await.map_err(failed)?;
+            let known = existing(&mut tx, self.backend, table, chunk)
+                .await
+                .map_err(failed)?;
             for row in chunk {
                 match known.get(row.key.as_str()) {
                     None => written.inserted += 1,
@@ -171,7 +183,9 @@ impl Store {
                 }
                 written.kept_raw += u64::from(!row.readable);
             }
-            upsert(&mut tx, table, chunk, now).await.map_err(failed)?;
+            upsert(&mut tx, self.backend, table, chunk, now)
+                .await
+                .map_err(failed)?;
         }
         if let Some((stream, checkpoint)) = checkpoint {
             sqlx::query(
@@ -289,10 +303,11 @@ fn last_of_each_key(rows: Vec<Row>) -> Vec<Row> {
 /// The stored JSON of the chunk's keys that the table already has.
 async fn existing(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     table: &Table,
     chunk: &[Row],
 ) -> Result<HashMap<String, String>, sqlx::Error> {
-    let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (1..=chunk.len()).map(|i| parameter(backend, i)).collect();
     let sql = format!(
         "SELECT record_key, raw_json FROM {} WHERE record_key IN ({})",
         table.name,
@@ -313,11 +328,12 @@ async fn existing(
 /// and `last_changed` only when the JSON differs.
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     table: &Table,
     chunk: &[Row],
     now: &str,
 ) -> Result<(), sqlx::Error> {
-    let sql = upsert_sql(table, chunk.len());
+    let sql = upsert_sql(backend, table, chunk.len());
     let mut query = sqlx::query(&sql);
     for row in chunk {
         query = query
@@ -346,7 +362,7 @@ async fn upsert(
 }
 
 /// `INSERT … VALUES (…), … ON CONFLICT (record_key) DO UPDATE …` for `rows` rows.
-pub(crate) fn upsert_sql(table: &Table, rows: usize) -> String {
+pub(crate) fn upsert_sql(backend: Backend, table: &Table, rows: usize) -> String {
     let names: Vec<String> = FIXED_COLUMNS
         .iter()
         .map(|(name, _)| (*name).to_owned())
@@ -355,7 +371,9 @@ pub(crate) fn upsert_sql(table: &Table, rows: usize) -> String {
     let width = names.len();
     let values: Vec<String> = (0..rows)
         .map(|r| {
-            let cells: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            let cells: Vec<String> = (1..=width)
+                .map(|c| parameter(backend, r * width + c))
+                .collect();
             format!("({})", cells.join(", "))
         })
         .collect();
@@ -416,6 +434,22 @@ mod tests {
             Some("sqlite:///tmp/a.db?mode=rwc".to_owned())
         );
         assert!(locate("  ").is_err());
+    }
+
+    #[test]
+    fn bulk_statements_number_their_parameters_for_postgres_only() {
+        let table = crate::stream::Stream::RokidChatLogs.table_def();
+        let width = FIXED_COLUMNS.len() + table.columns.len();
+        let sqlite = upsert_sql(Backend::Sqlite, table, 3);
+        assert_eq!(sqlite.matches('?').count(), 3 * width);
+        assert!(!sqlite.contains('$'), "{sqlite}");
+        let postgres = upsert_sql(Backend::Postgres, table, 3);
+        assert!(postgres.contains(&format!("${}", 3 * width)), "{postgres}");
+        assert!(!postgres.contains(&format!("${}", 3 * width + 1)));
+        assert!(
+            postgres
+                .contains("ON CONFLICT (record_key) DO UPDATE SET raw_json = excluded.raw_json")
+        );
     }
 
     #[test]
