@@ -1,20 +1,20 @@
 //! One listing record as a table row: its key, its JSON exactly as sent, and its typed
 //! column values.
 //!
-//! The typed values come from the typed record written back as JSON (so a number the
-//! vendor sent as text is a number here, a timestamp sent as epoch milliseconds is the
-//! model's time text); a record the client could not read fills them from its raw JSON
-//! as well as it can. Neither ever fails: a value that does not fit its column is `NULL`,
-//! and the raw JSON keeps it.
+//! The typed values are read from the record's own JSON, field by field (under its
+//! documented name or one of its documented aliases), with the tolerant reader's rules: a
+//! number sent as text is a number, a boolean sent as `1` or `"true"` a boolean, a time the
+//! vendor's text as written. They never fail: a value that does not fit its column is
+//! `NULL`, and the raw JSON keeps it. Reading the JSON once, borrowed, instead of writing
+//! the typed record back out, keeps a sync about as fast as an export.
 
 use std::collections::HashMap;
 
 use common_http::tolerant::Record;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 use crate::sources::Window;
-use crate::table::{Column, SqlType, Table};
+use crate::table::{SqlType, Table};
 
 /// A value bound to a typed column.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +44,7 @@ impl Row {
     /// The row of one listing record. The listing must have been sent with
     /// `keep_json(true)`, or a read record has no JSON to store: that is an error of this
     /// crate, reported as such.
-    pub(crate) fn of<T: Serialize>(
+    pub(crate) fn of<T>(
         table: &Table,
         record: &Record<T>,
         raw_keys: &mut RawKeys,
@@ -55,31 +55,106 @@ impl Row {
                 table.name
             )
         })?;
-        let (object, readable) = match record.typed() {
-            Some(typed) => (serde_json::to_value(typed).ok(), true),
-            None => (serde_json::from_str::<Value>(json).ok(), false),
-        };
-        let empty = Map::new();
-        let fields = match &object {
-            Some(Value::Object(map)) => map,
-            _ => &empty,
-        };
+        let fields = Fields::of(json);
         let cells = table
             .columns
             .iter()
-            .map(|c| cell(c, fields.get(c.wire)))
+            .map(|c| {
+                fields
+                    .get(c.wire, c.aliases)
+                    .map_or(Cell::Null, |v| cell(c.sql, v))
+            })
             .collect();
-        let key = match fields.get(table.key) {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
+        let key = match fields.get(table.key, &[]).map(scalar_text) {
+            Some(Some(id)) if !id.is_empty() => id,
             _ => raw_keys.next(json),
         };
         Ok(Row {
             key,
             json: json.to_owned(),
-            readable,
+            readable: record.is_typed(),
             cells,
         })
+    }
+}
+
+/// The top-level fields of a record's JSON, borrowed (none if it is not an object). A
+/// list, not a hash map: a record has a few dozen fields, and hashing each name cost more
+/// than looking through them.
+struct Fields<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> Fields<'a> {
+    fn of(json: &'a str) -> Self {
+        struct Object<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+        impl<'de> serde::Deserialize<'de> for Object<'de> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Visit;
+                impl<'de> serde::de::Visitor<'de> for Visit {
+                    type Value = Object<'de>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Object<'de>, A::Error> {
+                        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                            fields.push((key, map.next_value::<&'de RawValue>()?));
+                        }
+                        Ok(Object(fields))
+                    }
+                }
+                d.deserialize_map(Visit)
+            }
+        }
+        Self(serde_json::from_str::<Object<'a>>(json).map_or_else(|_| Vec::new(), |o| o.0))
+    }
+
+    /// The value under `name`, or else under the first alias present (the first
+    /// occurrence of a name sent twice, as the tolerant reader takes it).
+    fn get(&self, name: &str, aliases: &[&str]) -> Option<&'a RawValue> {
+        std::iter::once(name)
+            .chain(aliases.iter().copied())
+            .find_map(|n| {
+                self.0
+                    .iter()
+                    .find(|(key, _)| key.as_ref() == n)
+                    .map(|(_, value)| *value)
+            })
+    }
+}
+
+/// A field name, borrowed from the JSON unless it holds an escape.
+struct Key<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// A string's text or a number's digits; `None` for anything else.
+fn scalar_text(value: &RawValue) -> Option<String> {
+    let text = value.get();
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text).ok(),
+        Some(b'-' | b'0'..=b'9') => Some(text.to_owned()),
+        _ => None,
     }
 }
 
@@ -125,43 +200,46 @@ impl RawKeys {
     }
 }
 
-/// The column's value of a JSON field, `NULL` when absent or of another kind.
-fn cell(column: &Column, value: Option<&Value>) -> Cell {
-    let Some(value) = value else {
-        return Cell::Null;
-    };
-    match (column.sql, value) {
-        (_, Value::Null) => Cell::Null,
-        (SqlType::Text | SqlType::Time, Value::String(s)) => Cell::Text(s.clone()),
-        (SqlType::Text | SqlType::Time, Value::Number(n)) => Cell::Text(n.to_string()),
-        (SqlType::Text | SqlType::Time, Value::Bool(b)) => Cell::Text(b.to_string()),
-        (SqlType::Text | SqlType::Time, other) => Cell::Text(other.to_string()),
-        (SqlType::Integer, Value::Number(n)) => integer(n).map_or(Cell::Null, Cell::Integer),
-        (SqlType::Integer, Value::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Integer),
-        (SqlType::Integer, Value::Bool(b)) => Cell::Integer(i64::from(*b)),
-        (SqlType::Real, Value::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Real),
-        (SqlType::Real, Value::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Real),
-        (SqlType::Boolean, Value::Bool(b)) => Cell::Boolean(*b),
-        (SqlType::Boolean, Value::Number(n)) => match n.as_i64() {
-            Some(0) => Cell::Boolean(false),
-            Some(1) => Cell::Boolean(true),
-            _ => Cell::Null,
-        },
-        (SqlType::Boolean, Value::String(s)) => match s.trim() {
-            "true" | "1" => Cell::Boolean(true),
-            "false" | "0" => Cell::Boolean(false),
-            _ => Cell::Null,
-        },
+/// The column's value of a JSON value, `NULL` when it is `null` or of another kind.
+fn cell(sql: SqlType, value: &RawValue) -> Cell {
+    let text = value.get();
+    let first = text.as_bytes().first().copied().unwrap_or(b'n');
+    let string = || serde_json::from_str::<String>(text).ok();
+    match (sql, first) {
+        (_, b'n') => Cell::Null,
+        (SqlType::Text | SqlType::Time, b'"') => string().map_or(Cell::Null, Cell::Text),
+        // A number, a boolean, or a list or object in a text field: its JSON text.
+        (SqlType::Text | SqlType::Time, _) => Cell::Text(text.to_owned()),
+        (SqlType::Integer, b'"') => string()
+            .and_then(|s| s.trim().parse().ok())
+            .map_or(Cell::Null, Cell::Integer),
+        (SqlType::Integer, b'-' | b'0'..=b'9') => integer(text).map_or(Cell::Null, Cell::Integer),
+        (SqlType::Integer, b't') => Cell::Integer(1),
+        (SqlType::Integer, b'f') => Cell::Integer(0),
+        (SqlType::Real, b'"') => string()
+            .and_then(|s| s.trim().parse().ok())
+            .map_or(Cell::Null, Cell::Real),
+        (SqlType::Real, b'-' | b'0'..=b'9') => text.parse().map_or(Cell::Null, Cell::Real),
+        (SqlType::Boolean, b't') => Cell::Boolean(true),
+        (SqlType::Boolean, b'f') => Cell::Boolean(false),
+        (SqlType::Boolean, b'"' | b'0' | b'1') => {
+            match string().as_deref().map(str::trim).unwrap_or(text) {
+                "true" | "1" => Cell::Boolean(true),
+                "false" | "0" => Cell::Boolean(false),
+                _ => Cell::Null,
+            }
+        }
         _ => Cell::Null,
     }
 }
 
-/// An integer, also from a float with no fraction (`12.0`); `None` out of range.
-fn integer(n: &serde_json::Number) -> Option<i64> {
-    if let Some(i) = n.as_i64() {
+/// An integer from a JSON number's text, also from a float with no fraction (`12.0`);
+/// `None` out of range.
+fn integer(text: &str) -> Option<i64> {
+    if let Ok(i) = text.parse::<i64>() {
         return Some(i);
     }
-    let f = n.as_f64()?;
+    let f: f64 = text.parse().ok()?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
     let fits = f.fract() == 0.0 && f >= i64::MIN as f64 && f <= i64::MAX as f64;
     #[allow(clippy::cast_possible_truncation)]
@@ -178,7 +256,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
+    use crate::table::Column;
 
     const TABLE: Table = Table {
         name: "t",
@@ -189,24 +270,28 @@ mod tests {
             Column {
                 name: "id",
                 wire: "id",
+                aliases: &[],
                 sql: SqlType::Integer,
                 doc: "",
             },
             Column {
                 name: "cost",
                 wire: "cost",
+                aliases: &["costTime"],
                 sql: SqlType::Integer,
                 doc: "",
             },
             Column {
                 name: "name",
                 wire: "name",
+                aliases: &[],
                 sql: SqlType::Text,
                 doc: "",
             },
             Column {
                 name: "ok",
                 wire: "ok",
+                aliases: &[],
                 sql: SqlType::Boolean,
                 doc: "",
             },
@@ -245,7 +330,8 @@ mod tests {
 
     #[test]
     fn a_read_record_gives_its_key_json_and_typed_cells() {
-        let json = r#"{"id": 7, "cost": "1260", "name": 5, "ok": 1, "extra": [1]}"#;
+        // A number as text, under an alias; a number in a text field; a boolean as 1.
+        let json = r#"{"id": 7, "costTime": "1260", "name": 5, "ok": 1, "extra": [1]}"#;
         let row = Row::of(&TABLE, &kept(json), &mut raw_keys()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(row.key, "7");
         assert_eq!(row.json, json, "the JSON exactly as sent");

@@ -7,7 +7,6 @@ use common_http::tolerant::Record;
 use common_http::{DriftEntry, PagedOperation, RequestOptions};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use serde::Serialize;
 use time::{Duration, PrimitiveDateTime};
 
 use crate::error::SyncError;
@@ -34,9 +33,9 @@ impl Window {
 /// The pages of rows of one window, in order.
 pub(crate) type Pages = BoxStream<'static, Result<Vec<Row>, SyncError>>;
 
-/// Pages fetched ahead of the one being stored (one: the next page's request overlaps
-/// the database write; more would ask for pages past the end of short windows).
-const LOOK_AHEAD: usize = 1;
+/// Requests in flight at once within a listing whose page count is known (the paginator
+/// never asks past the last page then; with the count unknown it walks one at a time).
+const LOOK_AHEAD: usize = 2;
 
 /// The vendor clients a sync reads from; a stream whose client is absent cannot run.
 #[derive(Debug, Clone, Default)]
@@ -197,7 +196,7 @@ impl Sources {
 fn walk<O, T>(stream: Stream, operation: O, raw_keys: &Arc<Mutex<RawKeys>>) -> Pages
 where
     O: PagedOperation<Item = Record<T>>,
-    T: Serialize + Send + 'static,
+    T: Send + 'static,
 {
     let table = stream.table_def();
     let raw_keys = Arc::clone(raw_keys);

@@ -171,11 +171,15 @@ impl Store {
         let mut tx = self.pool.begin().await.map_err(failed)?;
         let per_row = FIXED_COLUMNS.len() + table.columns.len();
         let mut written = Written::default();
-        for chunk in rows.chunks((MAX_PARAMETERS / per_row).max(1)) {
-            let known = existing(&mut tx, self.backend, table, chunk)
+        let size = (MAX_PARAMETERS / per_row).max(1);
+        let mut rows = rows;
+        while !rows.is_empty() {
+            let rest = rows.split_off(size.min(rows.len()));
+            let chunk = std::mem::replace(&mut rows, rest);
+            let known = existing(&mut tx, self.backend, table, &chunk)
                 .await
                 .map_err(failed)?;
-            for row in chunk {
+            for row in &chunk {
                 match known.get(row.key.as_str()) {
                     None => written.inserted += 1,
                     Some(json) if *json == row.json => written.unchanged += 1,
@@ -326,29 +330,30 @@ async fn existing(
 
 /// Inserts the chunk, or updates the rows already there: everything but `first_seen`,
 /// and `last_changed` only when the JSON differs.
+/// The rows are moved into the statement: a page's JSON is not copied once more.
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     table: &Table,
-    chunk: &[Row],
+    chunk: Vec<Row>,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     let sql = upsert_sql(backend, table, chunk.len());
     let mut query = sqlx::query(&sql);
     for row in chunk {
         query = query
-            .bind(row.key.clone())
-            .bind(row.json.clone())
+            .bind(row.key)
+            .bind(row.json)
             .bind(row.readable)
             .bind(now.to_owned())
             .bind(now.to_owned())
             .bind(now.to_owned());
-        for (cell, column) in row.cells.iter().zip(table.columns) {
+        for (cell, column) in row.cells.into_iter().zip(table.columns) {
             query = match (cell, column.sql) {
-                (Cell::Text(s), _) => query.bind(Some(s.clone())),
-                (Cell::Integer(i), _) => query.bind(Some(*i)),
-                (Cell::Real(f), _) => query.bind(Some(*f)),
-                (Cell::Boolean(b), _) => query.bind(Some(*b)),
+                (Cell::Text(s), _) => query.bind(Some(s)),
+                (Cell::Integer(i), _) => query.bind(Some(i)),
+                (Cell::Real(f), _) => query.bind(Some(f)),
+                (Cell::Boolean(b), _) => query.bind(Some(b)),
                 // A NULL of the column's own type: PostgreSQL checks it.
                 (Cell::Null, SqlType::Text | SqlType::Time) => query.bind(None::<String>),
                 (Cell::Null, SqlType::Integer) => query.bind(None::<i64>),

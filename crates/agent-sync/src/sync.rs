@@ -257,12 +257,13 @@ impl Syncer {
         let table = stream.table_def();
         for window in windows(from, until, self.options.window) {
             summary.windows += 1;
-            let mut pages = self.sources.pages(
+            let pages = self.sources.pages(
                 stream,
                 window,
                 self.options.page_size,
                 &self.options.rokid_user_ids,
             )?;
+            let mut pages = Prefetched::spawn(pages);
             let checkpoint = common_http::datetime::format_datetime(window.end);
             // Each page is stored when the next one arrives, so that the last one is
             // known to be the last and carries the window's checkpoint.
@@ -325,6 +326,46 @@ impl Syncer {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The pages of a window fetched by a task of their own, a couple ahead of the one being
+/// stored: the requests and their decoding go on while the database writes (a stream is
+/// only driven while it is polled, and the loop above awaits the database between polls).
+struct Prefetched {
+    pages: tokio::sync::mpsc::Receiver<Result<Vec<Row>, SyncError>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Pages fetched and decoded ahead of the database.
+const PREFETCHED_PAGES: usize = 2;
+
+impl Prefetched {
+    fn spawn(mut pages: crate::sources::Pages) -> Self {
+        let (sender, receiver) = tokio::sync::mpsc::channel(PREFETCHED_PAGES);
+        let task = tokio::spawn(async move {
+            while let Some(page) = pages.next().await {
+                let failed = page.is_err();
+                if sender.send(page).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Self {
+            pages: receiver,
+            task,
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<Vec<Row>, SyncError>> {
+        self.pages.recv().await
+    }
+}
+
+impl Drop for Prefetched {
+    /// A window left early (an error, or the sync dropped) stops its requests.
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

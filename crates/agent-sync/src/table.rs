@@ -13,7 +13,8 @@ pub(crate) enum SqlType {
     Real,
     /// A boolean.
     Boolean,
-    /// A vendor time, stored as the text the typed model writes (`2026-01-01 08:00:00`).
+    /// A vendor time, stored as the vendor wrote it (`2026-01-01 08:00:00`,
+    /// `2026-01-01T08:00:00.000+08:00`, or epoch digits).
     Time,
 }
 
@@ -36,6 +37,8 @@ pub(crate) struct Column {
     pub(crate) name: &'static str,
     /// The field's name on the wire.
     pub(crate) wire: &'static str,
+    /// Other spellings the vendor documents for it (`x-aliases`).
+    pub(crate) aliases: &'static [&'static str],
     /// Its type.
     pub(crate) sql: SqlType,
     /// The first line of the field's documentation.

@@ -114,11 +114,11 @@ fn render_table(out: &mut Out, api: &Api, model: &Struct, synced: &Synced) -> Re
     };
     out.blank();
     out.doc(&format!(
-        "`{}` of the {} spec ({}), keyed by `{}`.",
+        "`{}` of the {} spec, keyed by `{}`: {}",
         synced.schema,
         synced.vendor,
-        first_line(&model.doc),
-        key.wire
+        key.wire,
+        first_line(&model.doc)
     ));
     out.line(format!(
         "pub(crate) const {}: Table = Table {{",
@@ -134,9 +134,10 @@ fn render_table(out: &mut Out, api: &Api, model: &Struct, synced: &Synced) -> Re
             continue;
         };
         out.line(format!(
-            "Column {{ name: {:?}, wire: {:?}, sql: SqlType::{sql}, doc: {:?} }},",
+            "Column {{ name: {:?}, wire: {:?}, aliases: &{:?}, sql: SqlType::{sql}, doc: {:?} }},",
             bare(&field.rust),
             field.wire,
+            field.aliases,
             first_line(&field.doc)
         ));
     }
