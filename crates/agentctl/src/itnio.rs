@@ -30,10 +30,10 @@ enum ItnioCommand {
 
 #[derive(Debug, clap::Args)]
 struct TasksArgs {
-    /// Created from (YYYY-MM-DD [HH:MM:SS]).
+    /// Created from (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS).
     #[arg(long, value_parser = times::start, value_name = "TIME")]
     from: PrimitiveDateTime,
-    /// Created until (YYYY-MM-DD [HH:MM:SS]; a day means its end).
+    /// Created until (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS; a day means its end).
     #[arg(long, value_parser = times::end, value_name = "TIME")]
     to: PrimitiveDateTime,
     /// Task statuses (0 waiting, 1 calling, 2 finished, 3 submission failed, 4 canceled,

@@ -51,10 +51,10 @@ struct RecordFilter {
     /// Task name (fuzzy match).
     #[arg(long)]
     task_name: Option<String>,
-    /// Executed from (YYYY-MM-DD [HH:MM:SS]).
+    /// Executed from (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS).
     #[arg(long, value_parser = times::start, value_name = "TIME")]
     from: Option<PrimitiveDateTime>,
-    /// Executed until (YYYY-MM-DD [HH:MM:SS]; a day means its end).
+    /// Executed until (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS; a day means its end).
     #[arg(long, value_parser = times::end, value_name = "TIME")]
     to: Option<PrimitiveDateTime>,
 }
@@ -90,10 +90,10 @@ struct ChatLogsArgs {
     /// Model name.
     #[arg(long)]
     model_name: Option<String>,
-    /// Created from (YYYY-MM-DD [HH:MM:SS]).
+    /// Created from (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS).
     #[arg(long, value_parser = times::day_or_instant, value_name = "TIME")]
     from: Option<DateOrDateTime>,
-    /// Created until (YYYY-MM-DD [HH:MM:SS]).
+    /// Created until (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS).
     #[arg(long, value_parser = times::day_or_instant, value_name = "TIME")]
     to: Option<DateOrDateTime>,
     #[command(flatten)]
