@@ -46,16 +46,20 @@ impl Row {
     /// crate, reported as such.
     pub(crate) fn of<T>(
         table: &Table,
-        record: &Record<T>,
+        record: Record<T>,
         raw_keys: &mut RawKeys,
     ) -> Result<Row, String> {
-        let json = record.json().ok_or_else(|| {
-            format!(
-                "{}: a record came without its JSON (the listing was not sent with keep_json)",
-                table.name
-            )
-        })?;
-        let fields = Fields::of(json);
+        let readable = record.is_typed();
+        let json: String = record
+            .into_json()
+            .ok_or_else(|| {
+                format!(
+                    "{}: a record came without its JSON (the listing was not sent with keep_json)",
+                    table.name
+                )
+            })?
+            .into();
+        let fields = Fields::of(&json);
         let cells = table
             .columns
             .iter()
@@ -67,12 +71,13 @@ impl Row {
             .collect();
         let key = match fields.get(table.key, &[]).map(scalar_text) {
             Some(Some(id)) if !id.is_empty() => id,
-            _ => raw_keys.next(json),
+            _ => raw_keys.next(&json),
         };
+        drop(fields);
         Ok(Row {
             key,
-            json: json.to_owned(),
-            readable: record.is_typed(),
+            json,
+            readable,
             cells,
         })
     }
@@ -332,7 +337,7 @@ mod tests {
     fn a_read_record_gives_its_key_json_and_typed_cells() {
         // A number as text, under an alias; a number in a text field; a boolean as 1.
         let json = r#"{"id": 7, "costTime": "1260", "name": 5, "ok": 1, "extra": [1]}"#;
-        let row = Row::of(&TABLE, &kept(json), &mut raw_keys()).unwrap_or_else(|e| panic!("{e}"));
+        let row = Row::of(&TABLE, kept(json), &mut raw_keys()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(row.key, "7");
         assert_eq!(row.json, json, "the JSON exactly as sent");
         assert!(row.readable);
@@ -351,17 +356,16 @@ mod tests {
     fn records_without_an_id_are_keyed_by_window_digest_and_occurrence() {
         let mut keys = raw_keys();
         let json = r#"{"cost": {"x": 1}}"#;
-        let row = Row::of(&TABLE, &kept(json), &mut keys).unwrap_or_else(|e| panic!("{e}"));
+        let row = Row::of(&TABLE, kept(json), &mut keys).unwrap_or_else(|e| panic!("{e}"));
         assert!(!row.readable);
         let digest = fnv1a(json.as_bytes());
         assert_eq!(row.key, format!("raw:20260102T000000:{digest:016x}:0"));
         assert_eq!(row.cells, [Cell::Null, Cell::Null, Cell::Null, Cell::Null]);
         // The same bytes again in the window: another record, another row.
-        let again = Row::of(&TABLE, &kept(json), &mut keys).unwrap_or_else(|e| panic!("{e}"));
+        let again = Row::of(&TABLE, kept(json), &mut keys).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(again.key, format!("raw:20260102T000000:{digest:016x}:1"));
         // Read again from the start, the window gives the same keys.
-        let reread =
-            Row::of(&TABLE, &kept(json), &mut raw_keys()).unwrap_or_else(|e| panic!("{e}"));
+        let reread = Row::of(&TABLE, kept(json), &mut raw_keys()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(reread.key, row.key);
         // The digest is FNV-1a: fixed by definition, not by this implementation.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
@@ -371,6 +375,6 @@ mod tests {
     #[test]
     fn a_record_kept_without_json_is_refused() {
         let typed: Record<Value> = Record::Typed(serde_json::json!({"id": 1}));
-        assert!(Row::of(&TABLE, &typed, &mut raw_keys()).is_err());
+        assert!(Row::of(&TABLE, typed, &mut raw_keys()).is_err());
     }
 }

@@ -210,7 +210,7 @@ where
                 .lock()
                 .map_err(|_| SyncError::Internal("the raw keys' lock is poisoned".into()))?;
             page.items
-                .iter()
+                .into_iter()
                 .map(|record| Row::of(table, record, &mut raw_keys))
                 .collect::<Result<Vec<Row>, String>>()
                 .map_err(SyncError::Internal)

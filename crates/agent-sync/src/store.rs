@@ -290,6 +290,12 @@ fn without_password(url: &str) -> String {
 /// The rows with one per key, the last one seen winning (a key twice in one statement
 /// would be an error in PostgreSQL's upsert), in their first order.
 fn last_of_each_key(rows: Vec<Row>) -> Vec<Row> {
+    // The common case, no key twice, costs a look and no copy.
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    if rows.iter().all(|r| seen.insert(r.key.as_str())) {
+        return rows;
+    }
+    drop(seen);
     let mut position: HashMap<String, usize> = HashMap::with_capacity(rows.len());
     let mut out: Vec<Row> = Vec::with_capacity(rows.len());
     for row in rows {

@@ -1036,6 +1036,15 @@ impl<T> Record<T> {
             Self::TypedWithJson { json, .. } => Some(json),
         }
     }
+
+    /// [`Record::json`], taken out of the record (no copy of the text).
+    pub fn into_json(self) -> Option<Box<str>> {
+        match self {
+            Self::Typed(_) => None,
+            Self::Raw(raw) => Some(raw.json),
+            Self::TypedWithJson { json, .. } => Some(json),
+        }
+    }
 }
 
 /// The strict mode of a listing: each record must be read, and one that cannot be is an
