@@ -151,20 +151,24 @@ fn agent_request(
 /// `cardStyle` -> `card_style`, `variableId` -> `variableid` (as the document's
 /// `ThirdCardParamInfo` spells it), recursively.
 fn snake_keys(value: &Value) -> Value {
+    rename_keys(value, &|k| {
+        if k == "variableId" {
+            "variableid".to_owned()
+        } else {
+            snake(k)
+        }
+    })
+}
+
+/// `value` with every object key renamed by `rename`, at every depth.
+fn rename_keys(value: &Value, rename: &dyn Fn(&str) -> String) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| {
-                    let key = if k == "variableId" {
-                        "variableid".to_owned()
-                    } else {
-                        snake(k)
-                    };
-                    (key, snake_keys(v))
-                })
+                .map(|(k, v)| (rename(k), rename_keys(v, rename)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(snake_keys).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| rename_keys(v, rename)).collect()),
         other => other.clone(),
     }
 }
@@ -185,22 +189,13 @@ fn snake(key: &str) -> String {
 /// `card_style` -> `cardStyle`, `variableid` -> `variableId`, recursively: the card as the
 /// visitor-facing answers carry it.
 fn camel_keys(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let key = if k == "variableid" {
-                        "variableId".to_owned()
-                    } else {
-                        camel(k)
-                    };
-                    (key, camel_keys(v))
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(camel_keys).collect()),
-        other => other.clone(),
-    }
+    rename_keys(value, &|k| {
+        if k == "variableid" {
+            "variableId".to_owned()
+        } else {
+            camel(k)
+        }
+    })
 }
 
 fn camel(key: &str) -> String {
