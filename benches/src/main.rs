@@ -12,6 +12,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod alloc;
+mod child;
 mod export;
 mod footprint;
 mod memory;

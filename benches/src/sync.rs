@@ -3,9 +3,8 @@
 //! side in one run; the sync's peak RSS; and the requests of an idle rerun against the
 //! pages of its look-back window.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use time::{PrimitiveDateTime, Time};
 use vendor_sandbox::{DATA_EPOCH, Sandbox};
@@ -22,7 +21,7 @@ const PEAK_TARGET_MB: f64 = 50.0;
 const LOOK_BACK_DAYS: i64 = 3;
 
 pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
-    let agentctl = crate::memory::agentctl_path()?;
+    let agentctl = crate::child::agentctl_path()?;
     let sandbox = env.sandbox(Sandbox::builder().records(RECORDS))?;
     let last = sandbox
         .data()
@@ -49,7 +48,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
     let (mut export_times, mut sync_times, mut peak_kb) = (Vec::new(), Vec::new(), 0u64);
     for _ in 0..rounds {
         // The export: every log of the period as JSON lines, counted and dropped.
-        let export = timed(
+        let export = crate::child::run(
             &agentctl,
             &[
                 "rokid",
@@ -74,7 +73,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
         }
         // The sync of the same logs, in one window (the export's one query), into a new file.
         db.remove();
-        let sync = timed(
+        let sync = crate::child::run(
             &agentctl,
             &[
                 "sync",
@@ -106,7 +105,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
     // The idle rerun: one-day windows, the look-back only.
     sandbox.reset_counts();
     let look_back = format!("{LOOK_BACK_DAYS}d");
-    let rerun = timed(
+    let rerun = crate::child::run(
         &agentctl,
         &[
             "sync",
@@ -212,77 +211,6 @@ fn inserted(stdout: &str) -> Outcome<u64> {
         .iter()
         .filter_map(|s| s["inserted"].as_u64())
         .sum())
-}
-
-/// What one child run gave.
-struct Timed {
-    elapsed: Duration,
-    peak_kb: u64,
-    lines: usize,
-    stdout: String,
-}
-
-/// Runs `agentctl args`, counting its stdout lines and sampling its peak RSS.
-fn timed(agentctl: &Path, args: &[&str], vars: &[(&str, String)]) -> Outcome<Timed> {
-    use std::io::Read;
-    let start = Instant::now();
-    let mut child = Command::new(agentctl)
-        .args(args)
-        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{}: {e}", agentctl.display()))?;
-    let pid = child.id();
-    let mut stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    // Lines are counted, and only a short output (the sync's summary) is kept.
-    let sink = std::thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        let (mut lines, mut kept) = (0usize, Vec::new());
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            lines += buf[..n].iter().filter(|b| **b == b'\n').count();
-            if kept.len() < 64 * 1024 {
-                kept.extend_from_slice(&buf[..n]);
-            }
-        }
-        (lines, String::from_utf8_lossy(&kept).into_owned())
-    });
-    let errors = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let mut peak_kb = 0;
-    let status = loop {
-        if let Some(kb) = crate::memory::vm_hwm_kb(pid) {
-            peak_kb = u64::max(peak_kb, kb);
-        }
-        match child.try_wait().map_err(|e| e.to_string())? {
-            Some(status) => break status,
-            None => std::thread::sleep(Duration::from_millis(5)),
-        }
-    };
-    let elapsed = start.elapsed();
-    let (lines, stdout) = sink.join().map_err(|_| "sink thread panicked")?;
-    let errors = errors.join().unwrap_or_default();
-    if !status.success() {
-        return Err(format!(
-            "agentctl {}: {status}: {}",
-            args.first().unwrap_or(&""),
-            errors.lines().last().unwrap_or_default()
-        ));
-    }
-    Ok(Timed {
-        elapsed,
-        peak_kb,
-        lines,
-        stdout,
-    })
 }
 
 /// The sync's SQLite file, removed when done.
