@@ -34,7 +34,8 @@ pub struct Read<T> {
     /// The value, `None` when absent (`null`, `""` for a number) or unreadable.
     pub value: Option<T>,
     /// What could not be read, kept as sent (the whole value, or a list's unreadable items).
-    pub kept: Option<Value>,
+    /// Boxed: it is rare, and a small `Read` is cheaper to pass back from every field.
+    pub kept: Option<Box<Value>>,
 }
 
 impl<T> Read<T> {
@@ -59,7 +60,7 @@ impl<T> Read<T> {
         });
         Self {
             value: None,
-            kept: Some(value),
+            kept: Some(Box::new(value)),
         }
     }
 }
@@ -112,6 +113,25 @@ impl At {
 pub trait Tolerant: Sized {
     /// Reads a value, recording each deviation at `at`.
     fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error>;
+
+    /// Reads the next item of a list at `at` into `items` (what cannot be read into
+    /// `kept`); `false` at the list's end. Overridden by [`Record`], whose items are read
+    /// straight into the list in the fast pass of [`read_listing`].
+    #[doc(hidden)]
+    #[inline]
+    fn read_item<'de, A: de::SeqAccess<'de>>(
+        seq: &mut A,
+        at: At,
+        items: &mut Vec<Self>,
+        kept: &mut Vec<Value>,
+    ) -> Result<bool, A::Error> {
+        let Some(read) = seq.next_element_seed(Seed::<Self>::new(at))? else {
+            return Ok(false);
+        };
+        items.extend(read.value);
+        kept.extend(read.kept.map(|k| *k));
+        Ok(true)
+    }
 }
 
 /// A coercion: the value arrived in another spelling than documented (no drift when the
@@ -278,6 +298,7 @@ impl<T: Scalar> ScalarVisitor<T> {
     }
 }
 
+#[inline(always)]
 fn read_scalar<'de, T: Scalar, D: Deserializer<'de>>(
     deserializer: D,
     at: At,
@@ -305,6 +326,7 @@ impl Scalar for String {
     const TEXT: bool = true;
     const NUMBER: bool = false;
     const BOOL: bool = false;
+    #[inline(always)]
     fn from_str(text: &str) -> Option<Self> {
         Some(text.to_owned())
     }
@@ -425,6 +447,7 @@ impl Scalar for bool {
 macro_rules! scalar_tolerant {
     ($($ty:ty),*) => {$(
         impl Tolerant for $ty {
+            #[inline(always)]
             fn read<'de, D: Deserializer<'de>>(
                 deserializer: D,
                 at: At,
@@ -441,6 +464,7 @@ scalar_tolerant!(String, i64, i32, f64, bool);
 /// milliseconds when above 10^11) is read as the RFC 3339 time it means (UTC); `null` is
 /// absent.
 impl Tolerant for Timestamp {
+    #[inline(always)]
     fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
         deserializer.deserialize_any(TimestampVisitor { at })
     }
@@ -587,21 +611,10 @@ impl<'de, T: Tolerant> Visitor<'de> for ListVisitor<T> {
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         let mut kept = Vec::new();
-        while let Some(read) = seq.next_element_seed(Seed::<T>::new(self.at))? {
-            match read {
-                Read {
-                    value: Some(v),
-                    kept: None,
-                } => items.push(v),
-                Read { value, kept: k } => {
-                    items.extend(value);
-                    kept.extend(k);
-                }
-            }
-        }
+        while T::read_item(&mut seq, self.at, &mut items, &mut kept)? {}
         Ok(Read {
             value: Some(items),
-            kept: (!kept.is_empty()).then_some(Value::Array(kept)),
+            kept: (!kept.is_empty()).then(|| Box::new(Value::Array(kept))),
         })
     }
 
@@ -678,6 +691,7 @@ impl<T> Seed<T> {
 impl<'de, T: Tolerant> DeserializeSeed<'de> for Seed<T> {
     type Value = Read<T>;
 
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Read<T>, D::Error> {
         let read = T::read(deserializer, self.at)?;
         if self.strict && read.kept.is_some() {
@@ -802,6 +816,7 @@ impl<T: Tolerant> Slot<T> {
     /// Reads the field's value from `map`, which just yielded the key `key`. A second
     /// spelling of a field already read is recorded and its value kept in `extra`; a value
     /// that cannot be read is kept in `extra` under `key`.
+    #[inline(always)]
     pub fn read<'de, A: MapAccess<'de>>(
         &mut self,
         map: &mut A,
@@ -809,21 +824,40 @@ impl<T: Tolerant> Slot<T> {
         extra: &mut Extra,
     ) -> Result<(), A::Error> {
         if self.seen {
-            let value: Value = map.next_value()?;
-            drift::record(self.at.path, DriftKind::DuplicateField, || {
-                format!("`{key}`")
-            });
-            extra.keep(key, value);
-            return Ok(());
+            return self.read_again(map, key, extra);
         }
         self.seen = true;
         let read = map.next_value_seed(Seed::<T>::new(self.at).strict(self.strict))?;
         self.value = read.value;
         if let Some(kept) = read.kept {
-            self.unreadable = true;
-            extra.keep(key, kept);
+            self.keep_unreadable(key, *kept, extra);
         }
         Ok(())
+    }
+
+    /// A second spelling of a field already read: recorded, its value kept in `extra`.
+    #[cold]
+    #[inline(never)]
+    fn read_again<'de, A: MapAccess<'de>>(
+        &self,
+        map: &mut A,
+        key: &str,
+        extra: &mut Extra,
+    ) -> Result<(), A::Error> {
+        let value: Value = map.next_value()?;
+        drift::record(self.at.path, DriftKind::DuplicateField, || {
+            format!("`{key}`")
+        });
+        extra.keep(key, value);
+        Ok(())
+    }
+
+    /// A value that could not be read: kept in `extra` under `key`.
+    #[cold]
+    #[inline(never)]
+    fn keep_unreadable(&mut self, key: &str, kept: Value, extra: &mut Extra) {
+        self.unreadable = true;
+        extra.keep(key, kept);
     }
 
     /// The value of an optional field.
@@ -1205,6 +1239,30 @@ pub fn read_listing<R, E>(decode: impl Fn() -> Result<R, E>) -> Result<R, E> {
 /// read is kept raw (and recorded as an unreadable record at `path`), never dropped. (In
 /// the first pass of [`read_listing`] it is read straight as `T`.)
 impl<T: DeserializeOwned> Tolerant for Record<T> {
+    /// In the fast pass, each record is read as `T` straight into the list (no wrapper to
+    /// move it through: a record is large).
+    #[inline]
+    fn read_item<'de, A: de::SeqAccess<'de>>(
+        seq: &mut A,
+        at: At,
+        items: &mut Vec<Self>,
+        kept: &mut Vec<Value>,
+    ) -> Result<bool, A::Error> {
+        if CAPTURE.with(std::cell::Cell::get) {
+            let Some(read) = seq.next_element_seed(Seed::<Self>::new(at))? else {
+                return Ok(false);
+            };
+            items.extend(read.value);
+            kept.extend(read.kept.map(|k| *k));
+            return Ok(true);
+        }
+        let Some(record) = seq.next_element::<T>()? else {
+            return Ok(false);
+        };
+        items.push(Self::Typed(record));
+        Ok(true)
+    }
+
     fn read<'de, D: Deserializer<'de>>(deserializer: D, at: At) -> Result<Read<Self>, D::Error> {
         if !CAPTURE.with(std::cell::Cell::get) {
             return T::deserialize(deserializer).map(|t| Read::value(Self::Typed(t)));
