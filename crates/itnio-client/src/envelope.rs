@@ -23,28 +23,41 @@ use crate::generated::{ItnioResponse, ResponseCode};
 impl<T: DeserializeOwned> Envelope for ItnioResponse<T> {
     type Data = T;
 
-    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
-        type Names = ItnioResponse<()>;
-        let body = fields.body();
+    const PAYLOAD: &'static [&'static str] = Names::DATA_NAMES;
+
+    fn succeeded(fields: &EnvelopeFields<'_>) -> bool {
         fields.note_drift(Names::SPELLINGS);
-        let number = fields
-            .int(Names::CODE_NAMES)
-            .ok_or_else(|| fields.unreadable(Names::CODE_NAMES, "code"))?;
-        let code = ResponseCode::from(number);
-        if code == ResponseCode::Success {
-            let data = fields.payload(Names::DATA_NAMES)?;
-            return common_http::success_payload(data, body);
-        }
-        let message = fields.text(Names::MSG_NAMES).unwrap_or_default();
-        Err(Error::api(
-            ApiError::new(number.to_string(), message)
-                .credentials_rejected(matches!(
-                    code,
-                    ResponseCode::AuthenticationError | ResponseCode::TimestampExpired
-                ))
-                .temporary(code == ResponseCode::SystemException),
-        ))
+        verdict(fields).is_ok()
     }
+
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        fields.note_drift(Names::SPELLINGS);
+        verdict(fields)?;
+        let data = fields.payload(Names::DATA_NAMES)?;
+        common_http::success_payload(data, fields.body())
+    }
+}
+
+type Names = ItnioResponse<()>;
+
+/// `Ok` when the envelope's code says success, else the vendor's error.
+fn verdict(fields: &EnvelopeFields<'_>) -> Result<(), Error> {
+    let number = fields
+        .int(Names::CODE_NAMES)
+        .ok_or_else(|| fields.unreadable(Names::CODE_NAMES, "code"))?;
+    let code = ResponseCode::from(number);
+    if code == ResponseCode::Success {
+        return Ok(());
+    }
+    let message = fields.text(Names::MSG_NAMES).unwrap_or_default();
+    Err(Error::api(
+        ApiError::new(number.to_string(), message)
+            .credentials_rejected(matches!(
+                code,
+                ResponseCode::AuthenticationError | ResponseCode::TimestampExpired
+            ))
+            .temporary(code == ResponseCode::SystemException),
+    ))
 }
 
 impl<T> ItnioResponse<T> {

@@ -28,25 +28,37 @@ const AUTH_CODES: [i32; 2] = [401, 403];
 impl<T: DeserializeOwned> Envelope for RokidResponse<T> {
     type Data = T;
 
-    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
-        type Names = RokidResponse<()>;
-        let body = fields.body();
+    const PAYLOAD: &'static [&'static str] = Names::DATA_NAMES;
+
+    fn succeeded(fields: &EnvelopeFields<'_>) -> bool {
         fields.note_drift(Names::SPELLINGS);
-        let code = fields
-            .int(Names::CODE_NAMES)
-            .ok_or_else(|| fields.unreadable(Names::CODE_NAMES, "code"))?;
-        let success = fields.bool(Names::SUCCESS_NAMES);
-        if code == 0 && success != Some(false) {
-            let data = fields.payload(Names::DATA_NAMES)?;
-            return common_http::success_payload(data, body);
-        }
-        let auth = AUTH_CODES.iter().any(|c| i64::from(*c) == code);
-        let code = code.to_string();
-        let message = fields.text(Names::MESSAGE_NAMES).unwrap_or_default();
-        Err(Error::api(
-            ApiError::new(code, message).credentials_rejected(auth),
-        ))
+        verdict(fields).is_ok()
     }
+
+    fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
+        fields.note_drift(Names::SPELLINGS);
+        verdict(fields)?;
+        let data = fields.payload(Names::DATA_NAMES)?;
+        common_http::success_payload(data, fields.body())
+    }
+}
+
+type Names = RokidResponse<()>;
+
+/// `Ok` when the envelope's code (and `success`) say success, else the vendor's error.
+fn verdict(fields: &EnvelopeFields<'_>) -> Result<(), Error> {
+    let code = fields
+        .int(Names::CODE_NAMES)
+        .ok_or_else(|| fields.unreadable(Names::CODE_NAMES, "code"))?;
+    let success = fields.bool(Names::SUCCESS_NAMES);
+    if code == 0 && success != Some(false) {
+        return Ok(());
+    }
+    let auth = AUTH_CODES.iter().any(|c| i64::from(*c) == code);
+    let message = fields.text(Names::MESSAGE_NAMES).unwrap_or_default();
+    Err(Error::api(
+        ApiError::new(code.to_string(), message).credentials_rejected(auth),
+    ))
 }
 
 #[cfg(test)]
@@ -79,5 +91,78 @@ mod tests {
         assert!(err.is_some_and(|e| e.is_decode()));
         let empty = result::<serde_json::Value>(r#"{"code":0,"message":"OK"}"#);
         assert_eq!(empty.ok(), Some(serde_json::Value::Null));
+    }
+
+    /// What a body reads as, and the drift recorded, through `open` (one pass for a
+    /// success) and through `open_fields` (envelope first, the reference).
+    fn both_ways(body: &str) -> [(String, Vec<(String, u64)>); 2] {
+        let read = |open: &dyn Fn() -> Result<WorkRecordPage, Error>| {
+            let ledger = common_http::drift::DriftLedger::new();
+            let page = common_http::drift::scope(&ledger, "list_work_records", open);
+            let mut drift: Vec<(String, u64)> = ledger
+                .report()
+                .into_iter()
+                .map(|e| (format!("{} {}", e.path, e.kind.as_str()), e.count))
+                .collect();
+            drift.sort();
+            (format!("{page:?}"), drift)
+        };
+        [
+            read(&|| RokidResponse::<WorkRecordPage>::open(body.as_bytes())),
+            read(&|| {
+                RokidResponse::<WorkRecordPage>::open_fields(&EnvelopeFields::parse(
+                    body.as_bytes(),
+                )?)
+            }),
+        ]
+    }
+
+    #[test]
+    fn a_success_read_in_one_pass_is_the_envelope_first_read() {
+        let record = r#"{"taskId":"t1","costTime":"1260","taskProgress":"4"}"#;
+        let bodies = [
+            // The documented order; the payload before the code; an unknown envelope field;
+            // a record that cannot be read (kept raw: the one pass gives way).
+            format!(
+                r#"{{"code":0,"message":"OK","data":{{"pageNum":1,"pageSize":10,"total":1,"list":[{record}]}},"success":true}}"#
+            ),
+            format!(
+                r#"{{"data":{{"pageNum":1,"pageSize":10,"total":1,"list":[{record}]}},"success":true,"code":"0","traceId":"x"}}"#
+            ),
+            format!(
+                r#"{{"code":0,"data":{{"pageNum":1,"pageSize":10,"total":2,"list":[{record},[1]]}}}}"#
+            ),
+        ];
+        for body in &bodies {
+            let [one_pass, envelope_first] = both_ways(body);
+            assert!(one_pass.0.starts_with("Ok("), "{body}: {}", one_pass.0);
+            assert!(!one_pass.1.is_empty(), "{body}: drift recorded");
+            assert_eq!(one_pass, envelope_first, "{body}");
+        }
+        let [_, (_, drift)] = both_ways(&bodies[2]);
+        assert!(
+            drift
+                .iter()
+                .any(|(d, n)| d.contains("unreadable") && *n == 1),
+            "{drift:?}"
+        );
+    }
+
+    #[test]
+    fn an_error_or_a_doubled_payload_is_read_envelope_first() {
+        let bodies = [
+            r#"{"data":{},"code":500,"message":"busy"}"#,
+            r#"{"code":0,"success":false,"message":"no","data":{"pageNum":1,"pageSize":10,"total":0,"list":[]}}"#,
+            r#"{"code":0,"data":{"pageNum":1,"pageSize":10,"total":0,"list":[]},"data":{"pageNum":2,"pageSize":10,"total":0,"list":[]}}"#,
+        ];
+        for body in bodies {
+            let [one_pass, envelope_first] = both_ways(body);
+            assert_eq!(one_pass, envelope_first, "{body}");
+        }
+        assert!(both_ways(bodies[0])[0].0.contains("busy"));
+        assert!(
+            both_ways(bodies[2])[0].0.contains("page_num: 1"),
+            "the first payload"
+        );
     }
 }

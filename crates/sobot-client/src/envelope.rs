@@ -20,6 +20,13 @@ use crate::generated::SobotResponse;
 impl<T: DeserializeOwned> Envelope for SobotResponse<T> {
     type Data = T;
 
+    const PAYLOAD: &'static [&'static str] = Names::DATA_NAMES;
+
+    fn succeeded(fields: &EnvelopeFields<'_>) -> bool {
+        fields.note_drift(Names::SPELLINGS);
+        checked(fields).is_ok()
+    }
+
     fn open_fields(fields: &EnvelopeFields<'_>) -> Result<T, Error> {
         fields.note_drift(Names::SPELLINGS);
         let data = checked(fields)?.payload(Names::DATA_NAMES)?;

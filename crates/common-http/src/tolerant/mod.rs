@@ -923,6 +923,13 @@ impl Key<'_> {
     }
 }
 
+impl<'de> Key<'de> {
+    /// The name, still borrowed from the input when it was.
+    pub fn into_cow(self) -> std::borrow::Cow<'de, str> {
+        self.0
+    }
+}
+
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
@@ -1221,18 +1228,30 @@ pub fn keeping_json<R>(keep: bool, decode: impl FnOnce() -> R) -> R {
 /// cannot be read fails that pass, its deviations forgotten), and only then, if it failed,
 /// again with each record captured as raw JSON first and kept raw when unreadable.
 pub fn read_listing<R, E>(decode: impl Fn() -> Result<R, E>) -> Result<R, E> {
+    match fast_pass(&decode) {
+        Some(read) => Ok(read),
+        None => decode(),
+    }
+}
+
+/// Runs `decode` as the fast pass of [`read_listing`]: listing records read straight as
+/// `T` (one that cannot be read fails the pass), the deviations set aside and recorded only
+/// when the pass succeeds. `None` when it failed, and when records must keep their JSON
+/// ([`keeping_json`]), which the fast pass cannot: the caller then reads the slow way.
+pub fn fast_pass<R, E>(decode: impl FnOnce() -> Result<R, E>) -> Option<R> {
     if KEEP_JSON.with(std::cell::Cell::get) {
-        return decode();
+        return None;
     }
     crate::drift::first_then(
         || {
             let was = CAPTURE.with(|c| c.replace(false));
             let result = decode();
             CAPTURE.with(|c| c.set(was));
-            result
+            result.map_err(drop)
         },
-        &decode,
+        || Err(()),
     )
+    .ok()
 }
 
 /// A record of a listing: its JSON is captured first, then read as `T`; one that cannot be
