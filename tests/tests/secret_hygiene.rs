@@ -32,7 +32,7 @@ use sobot_client::server::{
     AgentError, AgentReply, AnswerPart, EnterprisePayload, ServerConfig, ThirdPartyAgent,
 };
 use sobot_client::{
-    AgentRequest, FetchTokenRequest, PollOptions, RecordListParams, SobotClient, SourceListParams,
+    AgentRequest, FetchTokenRequest, PushPolling, RecordListParams, SobotClient, SourceListParams,
 };
 use time::macros::{date, datetime};
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -554,16 +554,18 @@ async fn sobot_flows(
     let mut delayed = again[0].clone();
     delayed.msgid = msgid;
     delayed.delay = 1;
-    let push = client
-        .poll_node_timeout(
+    let pushes: Vec<sobot_client::Push> = client
+        .poll_pushes(
             &delayed,
-            PollOptions::default().interval(Duration::from_millis(20)),
+            PushPolling::default().interval(Duration::from_millis(20)),
         )
+        .unwrap()
+        .try_collect()
         .await
         .unwrap();
     assert!(
-        push.as_ref().is_some_and(sobot_client::is_final),
-        "{push:?}"
+        pushes.last().is_some_and(sobot_client::Push::is_final),
+        "{pushes:?}"
     );
 
     // Statistics.

@@ -61,12 +61,12 @@ pub fn sobot_envelope(body: &[u8]) {
     let _ = decode::<SobotResponse<Vec<AiRobot>>>(body);
     let _ = decode::<SobotResponse<Vec<ReceptionRecord>>>(body);
     let _ = decode::<SobotResponse<Vec<Audience>>>(body);
-    if let Some(push) = decode::<SobotResponse<PushInfo>>(body) {
+    if let Some(push) = decode::<SobotResponse<PushInfo>>(body)
+        .as_ref()
+        .and_then(sobot_client::Push::from_info)
+    {
         // Polling reads the push's loosely typed `data` a second time.
-        let _ = (
-            sobot_client::push_data(&push),
-            sobot_client::is_final(&push),
-        );
+        let _ = (push.push_data(), push.is_final(), push.text());
     }
     let _ = decode::<SobotResponse<Value>>(body);
 }

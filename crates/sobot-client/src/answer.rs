@@ -359,7 +359,7 @@ impl CollectedAnswer {
     }
 
     /// The last information event whose `delay` is greater than 0 (a node timeout to poll,
-    /// see [`SobotClient::poll_node_timeout`](crate::SobotClient::poll_node_timeout)).
+    /// see [`SobotClient::poll_pushes`](crate::SobotClient::poll_pushes)).
     pub fn delayed(&self) -> Option<&Answer> {
         self.infos.iter().rev().find(|i| i.delay > 0)
     }

@@ -30,9 +30,7 @@ pub use client::{
 pub use conversation::Conversation;
 pub use generated::*;
 pub use handover::{HandOver, HandOverRules};
-pub use push::{
-    PollOptions, Push, PushKind, PushPolling, PushStream, PushedAnswers, is_final, push_data,
-};
+pub use push::{Push, PushKind, PushPolling, PushStream, PushedAnswers};
 pub use token::{
     DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_FAILURE_BACKOFF, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME,
     sign,

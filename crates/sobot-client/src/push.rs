@@ -138,49 +138,6 @@ impl PushPolling {
     }
 }
 
-/// How [`SobotClient::poll_node_timeout`] polls (the earlier, smaller form of
-/// [`PushPolling`]; `delay` counts seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PollOptions {
-    /// Time between two polls (1 s by default).
-    pub interval: Duration,
-    /// Time allowed beyond the answer's `delay` (10 s by default).
-    pub grace: Duration,
-}
-
-impl Default for PollOptions {
-    fn default() -> Self {
-        let polling = PushPolling::default();
-        Self {
-            interval: polling.interval,
-            grace: polling.grace,
-        }
-    }
-}
-
-impl PollOptions {
-    /// Sets the time between polls.
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
-        self
-    }
-
-    /// Sets the time allowed beyond the answer's delay.
-    pub fn grace(mut self, grace: Duration) -> Self {
-        self.grace = grace;
-        self
-    }
-}
-
-impl From<PollOptions> for PushPolling {
-    fn from(options: PollOptions) -> Self {
-        PushPolling::default()
-            .interval(options.interval)
-            .grace(options.grace)
-    }
-}
-
 /// A pushed message (`PushInfo`), typed by its `push_type`. The push as sent is kept too
 /// ([`Push::raw`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -375,17 +332,6 @@ fn nothing_yet(value: &Value) -> bool {
     }
 }
 
-/// The `PushData` of a session or node timeout push, when `data` is one.
-pub fn push_data(info: &PushInfo) -> Option<PushData> {
-    Push::from_info(info).and_then(|p| p.push_data().cloned())
-}
-
-/// Whether polling is over for this push: a robot answer, or a timeout whose polling
-/// status is `POLLING_END` (see [`Push::is_final`]).
-pub fn is_final(info: &PushInfo) -> bool {
-    Push::from_info(info).is_some_and(|p| p.is_final())
-}
-
 type Fetch = Box<dyn FnMut() -> BoxFuture<'static, Result<Value, Error>> + Send>;
 
 /// The pushes of one node-timeout polling, in order, each distinct push once; it ends
@@ -566,24 +512,6 @@ impl SobotClient {
     async fn fetch_push_value(&self, msgid: String) -> Result<Value, Error> {
         let spec = self.fetch_push_info(msgid).to_spec()?;
         self.api.send_json::<SobotResponse<Value>>(spec).await
-    }
-
-    /// After an answer whose `delay` is greater than 0, polls `get_push_info` (every
-    /// `options.interval`, for `delay` seconds plus `options.grace`) until a final push
-    /// arrives ([`is_final`]); returns the last push seen, or `None` when none arrived in
-    /// time. [`SobotClient::poll_pushes`] delivers every push as it comes.
-    pub async fn poll_node_timeout(
-        &self,
-        answer: &Answer,
-        options: PollOptions,
-    ) -> Result<Option<PushInfo>, Error> {
-        use futures::TryStreamExt;
-        let mut pushes = self.poll_pushes(answer, options.into())?;
-        let mut last = None;
-        while let Some(push) = pushes.try_next().await? {
-            last = Some(push);
-        }
-        Ok(last.and_then(|p| PushInfo::deserialize(p.raw()).ok()))
     }
 }
 

@@ -10,7 +10,7 @@ use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use serde_json::Value;
 use sobot_client::{
-    AnswerType, AskRequest, AssessStatus, BizType, EmotionType, LikeDislikeStatus, PollOptions,
+    AnswerType, AskRequest, AssessStatus, BizType, EmotionType, LikeDislikeStatus, PushPolling,
     PushType, QuestionRequest, RecordListParams, RobotType, ScoreLevel, SobotClient, SolveStatus,
     SourceListParams, StarLevel, StatisticsSource, ValidTrigger2HumanType,
 };
@@ -111,9 +111,10 @@ async fn ask_init_end_session_and_push_info() {
         .await
         .unwrap();
     assert_eq!(info.push_type, PushType::RobotAnswer);
-    let data = sobot_client::push_data(&info).unwrap();
+    let typed = sobot_client::Push::from_info(&info).unwrap();
+    let data = typed.push_data().unwrap();
     assert_eq!(data.polling_id, "4cd268c9836d45eb931af9c70cf6cc1d");
-    assert!(sobot_client::is_final(&info));
+    assert!(typed.is_final());
     assert_eq!(push.calls_async().await, 1);
 }
 
@@ -399,8 +400,7 @@ async fn bad_input_is_rejected_before_any_request() {
         serde_json::from_value(fixture_json("answer_no_stream.response.json")["data"].clone())
             .unwrap();
     let err = client
-        .poll_node_timeout(&answers[0], PollOptions::default())
-        .await
+        .poll_pushes(&answers[0], PushPolling::default())
         .unwrap_err();
     assert!(err.is_invalid_request());
     assert_eq!(any.calls_async().await, 0);
@@ -428,14 +428,21 @@ async fn a_delayed_answer_polls_push_info_until_polling_ends() {
     let mut answer = answers.remove(0);
     answer.delay = 1;
     answer.msgid = "m1".into();
-    let options = PollOptions::default()
+    let polling = PushPolling::default()
         .interval(std::time::Duration::from_millis(20))
         .grace(std::time::Duration::from_millis(0));
     let poll = {
         let client = client.clone();
         let answer = answer.clone();
-        let options = options.clone();
-        tokio::spawn(async move { client.poll_node_timeout(&answer, options).await })
+        tokio::spawn(async move {
+            use futures::TryStreamExt;
+            let mut pushes = client.poll_pushes(&answer, polling)?;
+            let mut last = None;
+            while let Some(push) = pushes.try_next().await? {
+                last = Some(push);
+            }
+            Ok::<_, sobot_client::Error>(last)
+        })
     };
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let polls = first.calls_async().await;
@@ -448,7 +455,8 @@ async fn a_delayed_answer_polls_push_info_until_polling_ends() {
                 .body(fixture("get_push_info.response.json"));
         })
         .await;
-    let info = poll.await.unwrap().unwrap().unwrap();
-    assert_eq!(info.push_type, PushType::RobotAnswer);
+    let last = poll.await.unwrap().unwrap().unwrap();
+    assert_eq!(last.push_type(), "ROBOT_ANSWER");
+    assert!(last.is_final());
     assert!(end.calls_async().await >= 1);
 }
