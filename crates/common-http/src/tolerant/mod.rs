@@ -125,13 +125,24 @@ pub trait Tolerant: Sized {
         items: &mut Vec<Self>,
         kept: &mut Vec<Value>,
     ) -> Result<bool, A::Error> {
-        let Some(read) = seq.next_element_seed(Seed::<Self>::new(at))? else {
-            return Ok(false);
-        };
-        items.extend(read.value);
-        kept.extend(read.kept.map(|k| *k));
-        Ok(true)
+        read_next(seq, at, items, kept)
     }
+}
+
+/// [`Tolerant::read_item`] through [`Tolerant::read`].
+#[inline]
+fn read_next<'de, T: Tolerant, A: de::SeqAccess<'de>>(
+    seq: &mut A,
+    at: At,
+    items: &mut Vec<T>,
+    kept: &mut Vec<Value>,
+) -> Result<bool, A::Error> {
+    let Some(read) = seq.next_element_seed(Seed::<T>::new(at))? else {
+        return Ok(false);
+    };
+    items.extend(read.value);
+    kept.extend(read.kept.map(|k| *k));
+    Ok(true)
 }
 
 /// A coercion: the value arrived in another spelling than documented (no drift when the
@@ -1268,12 +1279,7 @@ impl<T: DeserializeOwned> Tolerant for Record<T> {
         kept: &mut Vec<Value>,
     ) -> Result<bool, A::Error> {
         if CAPTURE.with(std::cell::Cell::get) {
-            let Some(read) = seq.next_element_seed(Seed::<Self>::new(at))? else {
-                return Ok(false);
-            };
-            items.extend(read.value);
-            kept.extend(read.kept.map(|k| *k));
-            return Ok(true);
+            return read_next(seq, at, items, kept);
         }
         let Some(record) = seq.next_element::<T>()? else {
             return Ok(false);
