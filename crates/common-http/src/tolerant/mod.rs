@@ -936,7 +936,7 @@ impl Key<'_> {
 
 impl<'de> Key<'de> {
     /// The name, still borrowed from the input when it was.
-    pub fn into_cow(self) -> std::borrow::Cow<'de, str> {
+    pub(crate) fn into_cow(self) -> std::borrow::Cow<'de, str> {
         self.0
     }
 }
@@ -1249,7 +1249,7 @@ pub fn read_listing<R, E>(decode: impl Fn() -> Result<R, E>) -> Result<R, E> {
 /// `T` (one that cannot be read fails the pass), the deviations set aside and recorded only
 /// when the pass succeeds. `None` when it failed, and when records must keep their JSON
 /// ([`keeping_json`]), which the fast pass cannot: the caller then reads the slow way.
-pub fn fast_pass<R, E>(decode: impl FnOnce() -> Result<R, E>) -> Option<R> {
+pub(crate) fn fast_pass<R, E>(decode: impl FnOnce() -> Result<R, E>) -> Option<R> {
     if KEEP_JSON.with(std::cell::Cell::get) {
         return None;
     }
