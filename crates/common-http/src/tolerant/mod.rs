@@ -188,28 +188,13 @@ macro_rules! alike_visits {
             Ok(Read::unreadable(self.at.path, value))
         }
     };
-    (@ str) => {
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Read::unreadable(self.at.path, Value::from(v)))
-        }
-    };
-    (@ bool) => {
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Read::unreadable(self.at.path, Value::from(v)))
-        }
-    };
-    (@ i64) => {
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Read::unreadable(self.at.path, Value::from(v)))
-        }
-    };
-    (@ u64) => {
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Read::unreadable(self.at.path, Value::from(v)))
-        }
-    };
-    (@ f64) => {
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+    (@ str) => { alike_visits!(@ scalar visit_str, &str); };
+    (@ bool) => { alike_visits!(@ scalar visit_bool, bool); };
+    (@ i64) => { alike_visits!(@ scalar visit_i64, i64); };
+    (@ u64) => { alike_visits!(@ scalar visit_u64, u64); };
+    (@ f64) => { alike_visits!(@ scalar visit_f64, f64); };
+    (@ scalar $visit:ident, $ty:ty) => {
+        fn $visit<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
             Ok(Read::unreadable(self.at.path, Value::from(v)))
         }
     };
