@@ -498,17 +498,14 @@ pub(crate) async fn callback_list(
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = check_token(&state, &headers) {
-        return r;
-    }
-    let Ok(Json(body)) = body else {
-        return reply(PARAM_ERROR, "invalid request body", None);
-    };
-    if !body.get("algorithm_resp_vos").is_some_and(Value::is_array) {
-        return reply(PARAM_ERROR, "algorithm_resp_vos (a list) is required", None);
-    }
-    keep(&mut lock(&state.agent_callbacks).callback_list, body);
-    reply(sobot_client::codes::SUCCESS, "success", None)
+    receive_callback(
+        &state,
+        &headers,
+        body,
+        |body| body.get("algorithm_resp_vos").is_some_and(Value::is_array),
+        "algorithm_resp_vos (a list) is required",
+        |kept| &mut kept.callback_list,
+    )
 }
 
 /// `POST question_call_back`: a batch-test result (one `ThirdAlgorithmRespVo`).
@@ -517,20 +514,36 @@ pub(crate) async fn question_call_back(
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Response {
-    if let Err(r) = check_token(&state, &headers) {
+    receive_callback(
+        &state,
+        &headers,
+        body,
+        Value::is_object,
+        "a ThirdAlgorithmRespVo object is required",
+        |kept| &mut kept.question_call_back,
+    )
+}
+
+/// An agent's callback: with the session's token and a body of the documented shape
+/// (`valid`, else `PARAM_ERROR` saying `required`), kept in its list of `AgentCallbacks`.
+fn receive_callback(
+    state: &Shared,
+    headers: &HeaderMap,
+    body: Result<Json<Value>, JsonRejection>,
+    valid: fn(&Value) -> bool,
+    required: &str,
+    list: fn(&mut AgentCallbacks) -> &mut Vec<Value>,
+) -> Response {
+    if let Err(r) = check_token(state, headers) {
         return r;
     }
     let Ok(Json(body)) = body else {
         return reply(PARAM_ERROR, "invalid request body", None);
     };
-    if !body.is_object() {
-        return reply(
-            PARAM_ERROR,
-            "a ThirdAlgorithmRespVo object is required",
-            None,
-        );
+    if !valid(&body) {
+        return reply(PARAM_ERROR, required, None);
     }
-    keep(&mut lock(&state.agent_callbacks).question_call_back, body);
+    keep(list(&mut lock(&state.agent_callbacks)), body);
     reply(sobot_client::codes::SUCCESS, "success", None)
 }
 
