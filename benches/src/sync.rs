@@ -75,23 +75,7 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
         db.remove();
         let sync = crate::child::run(
             &agentctl,
-            &[
-                "sync",
-                "--db",
-                db.path(),
-                "--streams",
-                "rokid-chat-logs",
-                "--start",
-                &from,
-                "--until",
-                &to,
-                "--window",
-                &whole,
-                "--page-size",
-                &page,
-                "--format",
-                "json",
-            ],
+            &sync_args(db.path(), &from, &to, &whole, &page, &[]),
             &env_vars,
         )?;
         let inserted = inserted(&sync.stdout)?;
@@ -107,25 +91,14 @@ pub(crate) fn run(env: &Env) -> Outcome<Vec<Figure>> {
     let look_back = format!("{LOOK_BACK_DAYS}d");
     let rerun = crate::child::run(
         &agentctl,
-        &[
-            "sync",
-            "--db",
+        &sync_args(
             db.path(),
-            "--streams",
-            "rokid-chat-logs",
-            "--start",
             &from,
-            "--until",
             &to,
-            "--window",
             "1d",
-            "--look-back",
-            &look_back,
-            "--page-size",
             &page,
-            "--format",
-            "json",
-        ],
+            &["--look-back", &look_back],
+        ),
         &env_vars,
     )?;
     if inserted(&rerun.stdout)? != 0 {
@@ -239,4 +212,35 @@ impl Drop for Db {
     fn drop(&mut self) {
         self.remove();
     }
+}
+
+/// The arguments of `agentctl sync` of the chat logs from `from` to `to` into `db`, in
+/// windows of `window` and pages of `page`, with `extra` ones, printing JSON.
+fn sync_args<'a>(
+    db: &'a str,
+    from: &'a str,
+    to: &'a str,
+    window: &'a str,
+    page: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "sync",
+        "--db",
+        db,
+        "--streams",
+        "rokid-chat-logs",
+        "--start",
+        from,
+        "--until",
+        to,
+        "--window",
+        window,
+        "--page-size",
+        page,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
