@@ -79,13 +79,7 @@ async fn a_delayed_answer_is_followed_by_its_typed_push() {
         .await
         .unwrap();
     assert!(answers.iter().any(|a| a.delay == 4), "{answers:?}");
-    let pushes: Vec<Push> = chat
-        .pending_pushes()
-        .unwrap()
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let pushes: Vec<Push> = all_pending(&mut chat).await;
     assert_eq!(pushes.len(), 1, "{pushes:?}");
     assert!(matches!(&pushes[0].kind, PushKind::NodeOverTime(data) if data.is_typed()));
     assert!(pushes[0].is_final());
@@ -108,13 +102,7 @@ async fn a_delayed_answer_is_followed_by_its_typed_push() {
             .await
             .unwrap();
         assert!(collected.delayed().is_some(), "{collected:?}");
-        let pushes: Vec<Push> = chat
-            .pending_pushes()
-            .unwrap()
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+        let pushes: Vec<Push> = all_pending(&mut chat).await;
         assert_eq!(pushes.len(), 1);
         assert_eq!(pushes[0].push_type(), kind);
         if kind == "ROBOT_ANSWER" {
@@ -217,4 +205,14 @@ fn the_default_polling_assumes_seconds() {
     let polling = PushPolling::default();
     assert_eq!(polling.delay_unit, Duration::from_secs(1));
     assert_eq!(polling.budget(5), Duration::from_secs(15));
+}
+
+/// Every push of the polling `chat`'s last delayed answer started (there must be one).
+async fn all_pending(chat: &mut sobot_client::Conversation) -> Vec<Push> {
+    chat.pending_pushes()
+        .unwrap()
+        .expect("a delayed answer to poll")
+        .try_collect()
+        .await
+        .unwrap()
 }

@@ -132,6 +132,16 @@ async fn serve(app: Router) -> String {
     format!("http://{address}")
 }
 
+/// Sobot's `callback_list` on `sobot`, accepting whatever is posted (to count the calls).
+async fn callbacks_accepted(sobot: &MockServer) -> Mock<'_> {
+    sobot
+        .mock_async(|when, then| {
+            when.path("/ai-agent-open/ask/callback_list");
+            then.status(200).body(OK_BODY);
+        })
+        .await
+}
+
 async fn sobot_mock() -> (MockServer, SobotClient) {
     let server = MockServer::start_async().await;
     server
@@ -338,12 +348,7 @@ async fn runtimeid_reports_once_to_question_call_back_after_a_stream() {
             then.status(200).body(OK_BODY);
         })
         .await;
-    let copilot = sobot
-        .mock_async(|when, then| {
-            when.path("/ai-agent-open/ask/callback_list");
-            then.status(200).body(OK_BODY);
-        })
-        .await;
+    let copilot = callbacks_accepted(&sobot).await;
     let url = serve(router(Scripted, secured().sobot_client(client))).await;
     let response = post_json(&url, &authed(question("batch", true, false, Some("run-1")))).await;
     let answers = read_sse(response).await;
@@ -485,12 +490,7 @@ async fn a_panicking_agent_is_a_500_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn a_stream_panicking_midway_ends_with_error_end_and_sends_no_callback() {
     let (sobot, client) = sobot_mock().await;
-    let callback = sobot
-        .mock_async(|when, then| {
-            when.path("/ai-agent-open/ask/callback_list");
-            then.status(200).body(OK_BODY);
-        })
-        .await;
+    let callback = callbacks_accepted(&sobot).await;
     let url = serve(router(Scripted, secured().sobot_client(client))).await;
     let response = post_json(&url, &authed(question("midpanic", true, true, None))).await;
     assert_eq!(response.status(), 200);
@@ -548,12 +548,7 @@ async fn a_stream_renames_answer_and_process_info_to_their_third_party_names() {
 #[tokio::test]
 async fn an_agent_error_in_stream_mode_ends_the_stream_with_error_end() {
     let (sobot, client) = sobot_mock().await;
-    let callback = sobot
-        .mock_async(|when, then| {
-            when.path("/ai-agent-open/ask/callback_list");
-            then.status(200).body(OK_BODY);
-        })
-        .await;
+    let callback = callbacks_accepted(&sobot).await;
     let url = serve(router(Scripted, secured().sobot_client(client))).await;
     let response = post_json(&url, &authed(question("fail", true, true, None))).await;
     assert_eq!(response.status(), 200);
@@ -740,12 +735,7 @@ fn authed(mut request: Value) -> Value {
 #[tokio::test]
 async fn a_non_streaming_answer_whose_stream_panics_is_a_500_and_sends_no_callback() {
     let (sobot, client) = sobot_mock().await;
-    let callback = sobot
-        .mock_async(|when, then| {
-            when.path("/ai-agent-open/ask/callback_list");
-            then.status(200).body(OK_BODY);
-        })
-        .await;
+    let callback = callbacks_accepted(&sobot).await;
     let config = ServerConfig::new()
         .shared_secret("token", "s3cret")
         .sobot_client(client);
@@ -861,12 +851,7 @@ async fn no_callback_is_sent_for_an_unauthenticated_request() {
     assert_eq!(empty.unwrap_err(), ServerConfigError::EmptySharedSecret);
 
     let (sobot, client) = sobot_mock().await;
-    let callback = sobot
-        .mock_async(|when, then| {
-            when.path("/ai-agent-open/ask/callback_list");
-            then.status(200).body(OK_BODY);
-        })
-        .await;
+    let callback = callbacks_accepted(&sobot).await;
     let batch = sobot
         .mock_async(|when, then| {
             when.path("/ai-agent-open/api/kb/question_call_back");

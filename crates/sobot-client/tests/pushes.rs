@@ -140,13 +140,7 @@ async fn a_delayed_answer_owes_a_polling_that_delivers_typed_pushes() {
             then.status(200).json_body(robot_answer_push("m-delayed"));
         })
         .await;
-    let pushes: Vec<Push> = chat
-        .pending_pushes()
-        .unwrap()
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let pushes: Vec<Push> = all_pending(&mut chat).await;
     assert_eq!(push_mock.calls_async().await, 1);
     assert_eq!(pushes.len(), 1);
     let push = &pushes[0];
@@ -209,17 +203,21 @@ async fn a_streamed_delayed_answer_owes_a_polling_too() {
         .await
         .unwrap();
     assert_eq!(collected.text, "Anything else?");
-    let pushes: Vec<Push> = chat
-        .pending_pushes()
-        .unwrap()
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let pushes: Vec<Push> = all_pending(&mut chat).await;
     assert_eq!(push_mock.calls_async().await, 1);
     assert_eq!(pushes.len(), 1);
     assert_eq!(pushes[0].push_type(), "NODE_OVER_TIME");
     assert!(pushes[0].is_final());
     assert_eq!(pushes[0].text().as_deref(), Some("Are you still there?"));
     assert_eq!(pushes[0].hand_over(), HandOver::NotNeeded);
+}
+
+/// Every push of the polling `chat`'s last delayed answer started (there must be one).
+async fn all_pending(chat: &mut sobot_client::Conversation) -> Vec<Push> {
+    chat.pending_pushes()
+        .unwrap()
+        .expect("a delayed answer to poll")
+        .try_collect()
+        .await
+        .unwrap()
 }
